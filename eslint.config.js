@@ -1,0 +1,60 @@
+// Lint: typescript-eslint (type-aware) everywhere, Convex's rules for convex/, React hooks for
+// the dashboard, and the provider boundary: only convex/provider.ts may reach the provider.
+import js from "@eslint/js";
+import convexPlugin from "@convex-dev/eslint-plugin";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  {
+    ignores: [
+      "convex/_generated/**",
+      "node_modules/**",
+      "dist/**",
+      "dashboard/dist/**",
+      ".local/**",
+      "**/*.config.js",
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts", "**/*.tsx"],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node, ...globals.browser },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
+    },
+  },
+  ...convexPlugin.configs.recommended,
+  {
+    // Convex reads auth.config.ts at deploy time, where process.env is the documented way.
+    files: ["convex/auth.config.ts"],
+    rules: { "@convex-dev/no-process-env": "off" },
+  },
+  {
+    // The provider boundary: only convex/provider.ts talks to Kapso or Meta.
+    files: ["convex/**/*.ts"],
+    ignores: ["convex/provider.ts", "convex/lib/provider/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@kapso/*", "**/lib/kapsoPlatform", "**/lib/provider/*"],
+              message: "Only convex/provider.ts may call the provider (Kapso or Meta).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

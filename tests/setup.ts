@@ -1,0 +1,49 @@
+/**
+ * Shared test harness: the convex-test engine over every module of convex/, identities shaped
+ * like Clerk's `convex` JWT template, and a helper that provisions a tenant with WhatsApp on.
+ */
+/// <reference types="vite/client" />
+import { convexTest } from "convex-test";
+import { api } from "../convex/_generated/api";
+import schema from "../convex/schema";
+import type { Environment } from "../convex/lib/validators";
+
+export const modules = import.meta.glob("../convex/**/*.*s");
+
+export function newTest() {
+  return convexTest(schema, modules);
+}
+
+export type TestConvex = ReturnType<typeof newTest>;
+
+export type Member = {
+  subject: string;
+  org_id: string;
+  org_role: "org:admin" | "org:member";
+  org_name: string;
+};
+
+export function identity(
+  orgId: string,
+  role: "admin" | "member" = "admin",
+  user = "user_1",
+): Member {
+  return {
+    subject: `${user}_${orgId}`,
+    org_id: orgId,
+    org_role: role === "admin" ? "org:admin" : "org:member",
+    org_name: `Org ${orgId}`,
+  };
+}
+
+/** Provisions an organization through the public API and enables WhatsApp in `environment`. */
+export async function provisionTenant(
+  t: TestConvex,
+  orgId: string,
+  environment: Environment = "development",
+) {
+  const admin = t.withIdentity(identity(orgId, "admin"));
+  const who = await admin.mutation(api.organizations.ensure, {});
+  await admin.mutation(api.whatsapp.enableWhatsApp, { environment });
+  return { admin, organizationId: who.organizationId!, environment };
+}

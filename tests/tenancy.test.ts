@@ -1,0 +1,281 @@
+/**
+ * Tenancy and auth, tried against every public function: a member of organization B cannot
+ * read or change organization A's rows, production cannot see development, members cannot
+ * change connections, anonymous callers get UNAUTHENTICATED, and no public query or mutation
+ * returns a secret. A new public function without a case here fails the first test.
+ */
+import { ConvexError } from "convex/values";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { api } from "../convex/_generated/api";
+import { identity, newTest, type TestConvex } from "./setup";
+import { expectCode } from "./fixtures/errors";
+import { SECRETS, seedWorld, type World } from "./fixtures/world";
+import { publicFunctions, callPublic, type Kind } from "./fixtures/publicFunctions";
+
+type Ids = World["ids"];
+type Case = { args: (ids: Ids) => Record<string, unknown>; admin?: boolean; noTenant?: boolean };
+
+/**
+ * Args for each public function, naming organization A's development rows. `admin` marks the
+ * functions only admins may call; `noTenant` the identity-level functions without environment.
+ */
+const CASES: Record<string, Case> = {
+  "organizations:ensure": { args: () => ({}), noTenant: true },
+  "organizations:whoami": { args: () => ({}), noTenant: true },
+  "agents:list": { args: () => ({}) },
+  "agents:get": { args: (ids) => ({ agentId: ids.agentId }) },
+  "agents:getBySlug": { args: () => ({ slug: "support" }) },
+  "agents:create": {
+    args: () => ({ name: "Intruder", slug: "intruder", systemPrompt: "x" }),
+    admin: true,
+  },
+  "agents:update": { args: (ids) => ({ agentId: ids.agentId, name: "Hijacked" }), admin: true },
+  "agents:remove": { args: (ids) => ({ agentId: ids.salesAgentId }), admin: true },
+  "routers:list": { args: () => ({}) },
+  "routers:get": { args: (ids) => ({ routerId: ids.routerId }) },
+  "routers:create": {
+    args: (ids) => ({ name: "R", slug: "intruder-router", fallbackAgentId: ids.agentId }),
+    admin: true,
+  },
+  "routers:update": { args: (ids) => ({ routerId: ids.routerId, name: "Hijacked" }), admin: true },
+  "routers:remove": { args: (ids) => ({ routerId: ids.routerId }), admin: true },
+  "whatsapp:enableWhatsApp": { args: () => ({}), admin: true },
+  "whatsapp:disableWhatsApp": { args: () => ({}), admin: true },
+  "whatsapp:setupWhatsApp": {
+    args: (ids) => ({ connectionId: ids.kapsoConnectionId }),
+    admin: true,
+  },
+  "whatsapp:connectMetaNumber": {
+    args: () => ({
+      label: "x",
+      phoneNumber: "+15550002222",
+      phoneNumberId: "PNID_A_META",
+      appId: "a",
+      appSecret: "s",
+      businessAccountId: "w",
+      accessToken: "t",
+    }),
+    admin: true,
+  },
+  "whatsapp:updateMetaAccessToken": {
+    args: (ids) => ({ connectionId: ids.metaConnectionId, accessToken: "stolen" }),
+    admin: true,
+  },
+  "whatsapp:setWhatsAppAgent": {
+    args: (ids) => ({ connectionId: ids.metaConnectionId, agentId: ids.salesAgentId }),
+    admin: true,
+  },
+  "whatsapp:setWhatsAppRouter": {
+    args: (ids) => ({
+      connectionId: ids.metaConnectionId,
+      routerId: ids.routerId,
+      replaceAgent: true,
+    }),
+    admin: true,
+  },
+  "whatsapp:clearWhatsAppHandler": {
+    args: (ids) => ({ connectionId: ids.metaConnectionId }),
+    admin: true,
+  },
+  "whatsapp:setDefaultAgent": { args: (ids) => ({ agentId: ids.agentId }), admin: true },
+  "whatsapp:updateConnection": {
+    args: (ids) => ({ connectionId: ids.metaConnectionId, label: "Hijacked" }),
+    admin: true,
+  },
+  "whatsapp:disconnectWhatsApp": {
+    args: (ids) => ({ connectionId: ids.metaConnectionId }),
+    admin: true,
+  },
+  "whatsapp:getStatus": { args: () => ({}) },
+  "whatsapp:getConnection": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
+};
+
+/** Every row of organization A, as JSON, to prove that a call changed nothing of it. */
+async function dumpOrgA(t: TestConvex, world: World) {
+  return await t.run(async (ctx) => {
+    const org = world.a.organizationId;
+    const tables = [
+      "integrationConfigs",
+      "whatsappConnections",
+      "agents",
+      "routers",
+      "memoryPools",
+    ] as const;
+    const out: Record<string, unknown[]> = {};
+    for (const table of tables) {
+      const rows = await ctx.db.query(table).collect();
+      out[table] = rows.filter((r) => r.organizationId === org);
+    }
+    return JSON.stringify(out);
+  });
+}
+
+function mentionsAny(value: unknown, needles: string[]) {
+  const json = JSON.stringify(value ?? null);
+  return needles.filter((n) => json.includes(n));
+}
+
+let t: TestConvex;
+let world: World;
+let tenantFunctions: [string, Kind][];
+
+beforeEach(async () => {
+  vi.useFakeTimers();
+  t = newTest();
+  world = await seedWorld(t);
+  tenantFunctions = (await publicFunctions()).filter(([path]) => !CASES[path]?.noTenant);
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+test("every public function has a tenancy case", async () => {
+  const paths = (await publicFunctions()).map(([path]) => path).sort();
+  expect(paths.filter((p) => !(p in CASES))).toEqual([]);
+  expect(Object.keys(CASES).filter((p) => !paths.includes(p))).toEqual([]);
+});
+
+describe("a member of organization B", () => {
+  test("cannot read or change any row of organization A through any public function", async () => {
+    const idsOfA = Object.values(world.ids) as string[];
+    for (const [path, kind] of tenantFunctions) {
+      const before = await dumpOrgA(t, world);
+      const args = { environment: "development", ...CASES[path]!.args(world.ids) };
+      let result: unknown;
+      try {
+        result = await callPublic(world.orgB.admin, kind, path, args);
+      } catch (error) {
+        expect(error, path).toBeInstanceOf(ConvexError);
+        result = undefined;
+      }
+      expect(mentionsAny(result, idsOfA), `${path} returned organization A's ids`).toEqual([]);
+      expect(await dumpOrgA(t, world), `${path} changed organization A's rows`).toBe(before);
+    }
+  });
+
+  test("gets NOT_FOUND, not a different error, for organization A's ids", async () => {
+    await expectCode(
+      world.orgB.admin.query(api.agents.get, {
+        environment: "development",
+        agentId: world.ids.agentId,
+      }),
+      "NOT_FOUND",
+    );
+    await expectCode(
+      world.orgB.admin.mutation(api.whatsapp.disconnectWhatsApp, {
+        environment: "development",
+        connectionId: world.ids.metaConnectionId,
+      }),
+      "NOT_FOUND",
+    );
+  });
+});
+
+test("development rows are invisible and unchangeable from production", async () => {
+  const idsOfA = Object.values(world.ids) as string[];
+  for (const [path, kind] of tenantFunctions) {
+    const before = await dumpOrgA(t, world);
+    const args = { ...CASES[path]!.args(world.ids), environment: "production" };
+    let result: unknown;
+    try {
+      result = await callPublic(world.orgA.admin, kind, path, args);
+    } catch (error) {
+      expect(error, path).toBeInstanceOf(ConvexError);
+    }
+    expect(mentionsAny(result, idsOfA), `${path} leaked development rows`).toEqual([]);
+    // Production calls may create production rows, but must leave development rows alone.
+    const after = JSON.parse(await dumpOrgA(t, world)) as Record<string, { environment: string }[]>;
+    const devOnly = (dump: Record<string, { environment: string }[]>) =>
+      JSON.stringify(
+        Object.fromEntries(
+          Object.entries(dump).map(([k, rows]) => [
+            k,
+            rows.filter((r) => r.environment === "development"),
+          ]),
+        ),
+      );
+    expect(devOnly(after), path).toBe(devOnly(JSON.parse(before)));
+  }
+});
+
+test("a non-admin member cannot change connections, agents or routers", async () => {
+  const adminOnly = tenantFunctions.filter(([path]) => CASES[path]!.admin);
+  expect(adminOnly.length).toBeGreaterThan(10);
+  for (const [path, kind] of adminOnly) {
+    const before = await dumpOrgA(t, world);
+    const args = { environment: "development", ...CASES[path]!.args(world.ids) };
+    await expectCode(callPublic(world.orgA.member, kind, path, args), "FORBIDDEN");
+    expect(await dumpOrgA(t, world), path).toBe(before);
+  }
+});
+
+test("a member can read what admins configured", async () => {
+  const status = await world.orgA.member.query(api.whatsapp.getStatus, {
+    environment: "development",
+  });
+  expect(status.connections.map((c) => c.label).sort()).toEqual(["Sales line", "Support line"]);
+});
+
+test("an unauthenticated caller gets UNAUTHENTICATED from every public function", async () => {
+  for (const [path, kind] of await publicFunctions()) {
+    const args = { ...CASES[path]!.args(world.ids) };
+    if (!CASES[path]!.noTenant) args.environment = "development";
+    const error = await expectCode(callPublic(t, kind, path, args), "UNAUTHENTICATED");
+    expect(error.data.message.length, path).toBeGreaterThan(0);
+  }
+});
+
+test("a session without an organization gets NO_ORGANIZATION", async () => {
+  const orgless = t.withIdentity({ subject: "user_9" });
+  await expectCode(
+    orgless.query(api.whatsapp.getStatus, { environment: "development" }),
+    "NO_ORGANIZATION",
+  );
+});
+
+test("an organization that was never provisioned gets ORGANIZATION_NOT_PROVISIONED", async () => {
+  const stranger = t.withIdentity(identity("org_new"));
+  await expectCode(
+    stranger.query(api.agents.list, { environment: "development" }),
+    "ORGANIZATION_NOT_PROVISIONED",
+  );
+});
+
+test("no public function returns webhook secrets, app secrets, access or verify tokens", async () => {
+  const storedSecrets = await t.run(async (ctx) =>
+    (await ctx.db.query("whatsappConnections").collect()).flatMap((c) =>
+      c.webhookSecrets.map((s) => s.secret),
+    ),
+  );
+  expect(storedSecrets.length).toBeGreaterThan(0);
+  const needles = [...Object.values(SECRETS), ...storedSecrets];
+  const forbiddenKeys = [
+    "webhookSecrets",
+    "metaCredentials",
+    "appSecret",
+    "accessToken",
+    "verifyToken",
+    "secret",
+  ];
+  const queries = (await publicFunctions()).filter(([, kind]) => kind === "query");
+  expect(queries.length).toBeGreaterThan(5);
+  for (const [path, kind] of queries) {
+    const args = { ...CASES[path]!.args(world.ids) };
+    if (!CASES[path]!.noTenant) args.environment = "development";
+    const result = await callPublic(world.orgA.admin, kind, path, args);
+    expect(mentionsAny(result, needles), path).toEqual([]);
+    walk(result, (key) => expect(forbiddenKeys, `${path} returned key ${key}`).not.toContain(key));
+  }
+});
+
+function walk(value: unknown, onKey: (key: string) => void) {
+  if (Array.isArray(value)) {
+    for (const item of value) walk(item, onKey);
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      onKey(key);
+      walk(item, onKey);
+    }
+  }
+}
