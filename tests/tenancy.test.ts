@@ -87,6 +87,14 @@ const CASES: Record<string, Case> = {
     admin: true,
   },
   "whatsapp:getStatus": { args: () => ({}) },
+  // Inbox (convex/threads.ts)
+  "threads:list": { args: () => ({ paginationOpts: { numItems: 20, cursor: null } }) },
+  "threads:get": { args: (ids) => ({ threadId: ids.threadId }) },
+  "threads:messages": {
+    args: (ids) => ({ threadId: ids.threadId, paginationOpts: { numItems: 20, cursor: null } }),
+  },
+  "threads:takeOver": { args: (ids) => ({ threadId: ids.threadId }) },
+  "threads:release": { args: (ids) => ({ threadId: ids.threadId }) },
   "whatsapp:getConnection": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
 };
 
@@ -95,6 +103,9 @@ async function dumpOrgA(t: TestConvex, world: World) {
   return await t.run(async (ctx) => {
     const org = world.a.organizationId;
     const tables = [
+      "threads",
+      "messages",
+      "contacts",
       "integrationConfigs",
       "whatsappConnections",
       "agents",

@@ -25,6 +25,7 @@ import type * as lib_validators from "../lib/validators.js";
 import type * as organizations from "../organizations.js";
 import type * as provider from "../provider.js";
 import type * as routers from "../routers.js";
+import type * as threads from "../threads.js";
 import type * as whatsapp from "../whatsapp.js";
 
 /**
@@ -48,6 +49,7 @@ declare const fullApi: ApiFromModules<{
   organizations: typeof organizations;
   provider: typeof provider;
   routers: typeof routers;
+  threads: typeof threads;
   whatsapp: typeof whatsapp;
 }>;
 export declare const api: FilterApi<
