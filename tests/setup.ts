@@ -4,14 +4,34 @@
  */
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
+import rateLimiterSchema from "../node_modules/@convex-dev/rate-limiter/dist/component/schema.js";
+import batchWorkerSchema from "../node_modules/@convex-dev/batch-worker/dist/component/schema.js";
 import { api } from "../convex/_generated/api";
 import schema from "../convex/schema";
 import type { Environment } from "../convex/lib/validators";
 
-export const modules = import.meta.glob("../convex/**/*.*s");
+// convex.config.ts is for deployment only (components are registered below); importing it under
+// vitest would pull batch-worker's config, whose extensionless import Node's ESM loader rejects.
+export const modules = import.meta.glob(["../convex/**/*.*s", "!../convex/convex.config.ts"]);
+
+/** Modules of the components in convex/convex.config.ts (and their nested children). */
+const componentModules = {
+  rateLimiter: import.meta.glob([
+    "../node_modules/@convex-dev/rate-limiter/dist/component/**/*.js",
+    "!**/convex.config.js",
+  ]),
+  // batch-worker's convex.config.js imports "./logging" without an extension: not loadable in ESM.
+  batchWorker: import.meta.glob([
+    "../node_modules/@convex-dev/batch-worker/dist/component/**/*.js",
+    "!**/convex.config.js",
+  ]),
+};
 
 export function newTest() {
-  return convexTest(schema, modules);
+  const t = convexTest(schema, modules);
+  t.registerComponent("rateLimiter", rateLimiterSchema, componentModules.rateLimiter);
+  t.registerComponent("rateLimiter/batchWorker", batchWorkerSchema, componentModules.batchWorker);
+  return t;
 }
 
 export type TestConvex = ReturnType<typeof newTest>;
