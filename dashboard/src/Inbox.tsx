@@ -1,0 +1,112 @@
+/**
+ * The inbox: conversations newest first, the selected conversation's messages with their
+ * delivery ticks, and the human controls (take over, release).
+ */
+import { useMutation, usePaginatedQuery, useQuery } from "convex/react";
+import { useState } from "react";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import type { Environment } from "../../convex/lib/validators";
+import { errorMessage } from "./errors";
+
+const TICKS: Record<string, string> = {
+  queued: "🕓",
+  sent: "✓",
+  delivered: "✓✓",
+  read: "✓✓ read",
+  played: "✓✓ played",
+  failed: "⚠ failed",
+  received: "",
+};
+
+export function Inbox({ environment }: { environment: Environment }) {
+  const { results, status, loadMore } = usePaginatedQuery(
+    api.threads.list,
+    { environment },
+    { initialNumItems: 30 },
+  );
+  const [selected, setSelected] = useState<Id<"threads"> | null>(null);
+  return (
+    <div className="inbox">
+      <aside>
+        {results.length === 0 && status !== "LoadingFirstPage" && (
+          <p className="muted">No conversations yet.</p>
+        )}
+        <ul>
+          {results.map((thread) => (
+            <li key={thread._id}>
+              <button
+                className={selected === thread._id ? "active" : ""}
+                onClick={() => setSelected(thread._id)}
+              >
+                {thread.channelParams.contactName ?? thread.channelParams.phoneNumber ?? "Customer"}
+                {thread.owner === "human" && <span className="badge">human</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+        {status === "CanLoadMore" && <button onClick={() => loadMore(30)}>More</button>}
+      </aside>
+      {selected ? (
+        <Conversation environment={environment} threadId={selected} />
+      ) : (
+        <p className="muted">Select a conversation.</p>
+      )}
+    </div>
+  );
+}
+
+function Conversation({
+  environment,
+  threadId,
+}: {
+  environment: Environment;
+  threadId: Id<"threads">;
+}) {
+  const thread = useQuery(api.threads.get, { environment, threadId });
+  const { results } = usePaginatedQuery(
+    api.threads.messages,
+    { environment, threadId },
+    { initialNumItems: 50 },
+  );
+  const takeOver = useMutation(api.threads.takeOver);
+  const release = useMutation(api.threads.release);
+  const [error, setError] = useState<string | null>(null);
+  if (thread === undefined) return <p>Loading…</p>;
+  const act = (fn: () => Promise<unknown>) => {
+    setError(null);
+    fn().catch((e: unknown) => setError(errorMessage(e)));
+  };
+  return (
+    <section className="conversation">
+      <h2>
+        {thread.channelParams.contactName ?? "Customer"}{" "}
+        <span className="muted">{thread.channelParams.phoneNumber}</span>
+      </h2>
+      <p>
+        Answered by <strong>{thread.owner === "ai" ? "the AI" : "a human"}</strong>{" "}
+        {thread.owner === "ai" ? (
+          <button onClick={() => act(() => takeOver({ environment, threadId }))}>Take over</button>
+        ) : (
+          <button onClick={() => act(() => release({ environment, threadId }))}>
+            Hand back to the AI
+          </button>
+        )}
+      </p>
+      {error && <p role="alert">{error}</p>}
+      <ol className="messages">
+        {[...results].reverse().map((m) => (
+          <li key={m._id} className={`message ${m.channelData.direction} ${m.role}`}>
+            <span className="role">{m.role}</span> {m.content}
+            <span className="ticks">
+              {TICKS[m.channelData.status] ?? m.channelData.status}
+              {m.channelData.error
+                ? ` (${m.channelData.error.code}: ${m.channelData.error.title})`
+                : ""}
+            </span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
