@@ -21,6 +21,7 @@ import {
   vRouterMode,
   vRouterRule,
   vRunOutcome,
+  vStatusUpdate,
   vTemplateCategory,
   vThreadOwner,
   vWebhookSecret,
@@ -95,7 +96,9 @@ export default defineSchema({
   })
     .index("by_organizationId_and_environment", ["organizationId", "environment"]) // dashboard list
     .index("by_providerPhoneNumberId", ["providerPhoneNumberId"]) // inbound webhook → connection
-    .index("by_kapsoCustomerId", ["kapsoCustomerId"]), // project webhook → pending connection
+    .index("by_kapsoCustomerId", ["kapsoCustomerId"]) // project webhook → pending connection
+    .index("by_verifyToken", ["metaCredentials.verifyToken"]) // Meta GET handshake
+    .index("by_businessAccountId", ["businessAccountId"]), // Meta template webhooks (WABA id)
 
   /** An AI agent: prompt template, model, tools and handoff policy. */
   agents: defineTable({
@@ -211,16 +214,46 @@ export default defineSchema({
       ignored: v.number(),
     }),
     deadLetter: v.optional(v.object({ reason: v.string(), detail: v.optional(v.string()) })),
+    /** True while the delivery needs attention (rejected, or dead-lettered and not resolved). */
+    failed: v.optional(v.boolean()),
     replays: v.number(),
     resolvedAt: v.optional(v.number()),
   })
     .index("by_receivedAt", ["receivedAt"])
+    .index("by_organizationId_and_environment_and_failed_and_receivedAt", [
+      "organizationId",
+      "environment",
+      "failed",
+      "receivedAt",
+    ]) // dashboard "failed only"
     .index("by_verdict_and_receivedAt", ["verdict", "receivedAt"])
     .index("by_organizationId_and_environment_and_receivedAt", [
       "organizationId",
       "environment",
       "receivedAt",
     ]),
+
+  /**
+   * A delivery status whose outbound row was not there yet (the status beat the send call's
+   * return). Applied and deleted by `statuses.applyPendingStatuses` once the row has its id.
+   */
+  pendingStatuses: defineTable({
+    ...tenant,
+    connectionId: v.id("whatsappConnections"),
+    providerMessageId: v.string(),
+    status: vStatusUpdate.fields.status,
+    update: vStatusUpdate,
+    /** What we put in `biz_opaque_callback_data` on send, echoed back by the provider. */
+    bizOpaqueCallbackData: v.optional(v.string()),
+    receivedAt: v.number(),
+  })
+    .index("by_connectionId_and_providerMessageId_and_status", [
+      "connectionId",
+      "providerMessageId",
+      "status",
+    ])
+    .index("by_bizOpaqueCallbackData", ["bizOpaqueCallbackData"])
+    .index("by_receivedAt", ["receivedAt"]),
 
   /** One agent turn: what triggered it, what was decided, what it cost and how it ended. */
   agentRuns: defineTable({

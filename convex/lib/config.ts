@@ -24,3 +24,19 @@ export function webhookBaseUrl(): string {
 export function dashboardUrl(): string {
   return (env.SWITCHBOARD_DASHBOARD_URL ?? "http://127.0.0.1:5173").replace(/\/+$/, "");
 }
+
+/**
+ * Inbound webhooks: the project-level secret Kapso signs project webhooks
+ * (`/webhook/kapso/project`) with. Empty means project webhooks are refused (401).
+ */
+export function kapsoProjectWebhookSecret(): string {
+  return env.KAPSO_PROJECT_WEBHOOK_SECRET ?? "";
+}
+
+/** How long routing waits after an inbound message so a burst is answered once. */
+export function routingCoalesceMs(fallback: number): number {
+  const raw = env.ROUTING_COALESCE_MS;
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const parsed = Number(raw);
+  return Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
+}

@@ -259,3 +259,49 @@ export const vRunOutcome = v.union(
   v.literal("no_handler"),
 );
 export type RunOutcome = Infer<typeof vRunOutcome>;
+
+// --- Inbound (issue 3): delivery statuses reported by webhooks --------------------------------
+
+/** A stage a status webhook can report for one of our outbound messages. */
+export const vReportedStatus = v.union(
+  v.literal("sent"),
+  v.literal("delivered"),
+  v.literal("read"),
+  v.literal("played"),
+  v.literal("failed"),
+);
+export type ReportedStatus = Infer<typeof vReportedStatus>;
+
+/** One status report, as parsed from a Kapso or Meta webhook (timestamps in ms). */
+export const vStatusUpdate = v.object({
+  status: vReportedStatus,
+  timestamp: v.number(),
+  error: v.optional(vProviderError),
+  recipientId: v.optional(v.string()),
+  bizOpaqueCallbackData: v.optional(v.string()),
+  /** Meta's pricing object on sent/delivered/read (kept as sent, for usage reports). */
+  pricing: v.optional(v.any()),
+});
+export type StatusUpdate = Infer<typeof vStatusUpdate>;
+
+/** A webhook delivery as the dashboard and CLI list it (never the raw body or signatures). */
+export const vDeliveryView = v.object({
+  _id: v.id("webhookDeliveries"),
+  source: vDeliverySource,
+  receivedAt: v.number(),
+  connectionId: v.optional(v.id("whatsappConnections")),
+  verdict: vDeliveryVerdict,
+  eventType: v.optional(v.string()),
+  counts: v.object({
+    messages: v.number(),
+    duplicates: v.number(),
+    statuses: v.number(),
+    ignored: v.number(),
+  }),
+  deadLetter: v.optional(v.object({ reason: v.string(), detail: v.optional(v.string()) })),
+  failed: v.boolean(),
+  replayable: v.boolean(),
+  replays: v.number(),
+  resolvedAt: v.optional(v.number()),
+});
+export type DeliveryView = Infer<typeof vDeliveryView>;
