@@ -13,7 +13,12 @@ import {
   vDeliverySource,
   vDeliveryVerdict,
   vEnvironment,
+  vHandoffActor,
+  vHandoffReason,
+  vHookKind,
+  vHookState,
   vIntegrationStatus,
+  vTenantHandoffSettings,
   vMessageRole,
   vMetaCredentials,
   vPacing,
@@ -21,6 +26,9 @@ import {
   vRouterMode,
   vRouterRule,
   vRunOutcome,
+  vOutboundContent,
+  vSendAttempt,
+  vSendState,
   vStatusUpdate,
   vTemplateCategory,
   vThreadOwner,
@@ -49,6 +57,8 @@ export default defineSchema({
     defaultAgentId: v.optional(v.id("agents")),
     /** The provider's customer for this tenant; kept across disconnects for reconnection. */
     kapsoCustomerId: v.optional(v.string()),
+    /** Handoff policy and outgoing hooks of this tenant and environment (hooks hold secrets). */
+    handoff: v.optional(vTenantHandoffSettings),
     updatedAt: v.number(),
   }).index("by_organizationId_and_environment_and_provider", [
     "organizationId",
@@ -158,6 +168,10 @@ export default defineSchema({
     currentAgentId: v.optional(v.id("agents")),
     /** Single-flight counter: a routing run acts only while its generation is current. */
     generation: v.number(),
+    /** Summary written when the thread last went to a human, shown to the AI after release. */
+    handoffSummary: v.optional(v.string()),
+    /** Last time a human acted on the thread (reply or take-over): drives auto-release. */
+    lastHumanActivityAt: v.optional(v.number()),
     lastMessageAt: v.number(),
     createdAt: v.number(),
   })
@@ -168,6 +182,49 @@ export default defineSchema({
       "lastMessageAt",
     ]) // inbox
     .index("by_contactId", ["contactId"]),
+
+  /** Who took a thread, when and why: the history of its ownership (`ai` ↔ `human`). */
+  handoffEvents: defineTable({
+    ...tenant,
+    threadId: v.id("threads"),
+    to: vThreadOwner,
+    reason: vHandoffReason,
+    summary: v.optional(v.string()),
+    by: vHandoffActor,
+    at: v.number(),
+  }).index("by_threadId_and_at", ["threadId", "at"]),
+
+  /** What the dashboard inbox shows live: a thread needs a person. */
+  notifications: defineTable({
+    ...tenant,
+    threadId: v.id("threads"),
+    kind: v.literal("handoff"),
+    title: v.string(),
+    body: v.string(),
+    createdAt: v.number(),
+    readAt: v.optional(v.number()),
+  }).index("by_organizationId_and_environment_and_createdAt", [
+    "organizationId",
+    "environment",
+    "createdAt",
+  ]),
+
+  /** Outgoing hook calls (Slack, signed HTTP, CRM lead), queued and retried with backoff. */
+  hookDeliveries: defineTable({
+    ...tenant,
+    hook: vHookKind,
+    event: v.string(),
+    payload: v.any(),
+    state: vHookState,
+    attempts: v.number(),
+    lastError: v.optional(v.string()),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  }).index("by_organizationId_and_environment_and_createdAt", [
+    "organizationId",
+    "environment",
+    "createdAt",
+  ]),
 
   /** The unified message table: every turn of every thread, WhatsApp details in `channelData`. */
   messages: defineTable({
@@ -321,4 +378,25 @@ export default defineSchema({
     .index("by_connectionId_and_name_and_language", ["connectionId", "name", "language"])
     .index("by_businessAccountId_and_name_and_language", ["businessAccountId", "name", "language"])
     .index("by_providerTemplateId", ["providerTemplateId"]),
+
+  /** How one outbound message is being sent: pacing, attempts, retries and reconciliation. */
+  outboundSends: defineTable({
+    ...tenant,
+    messageId: v.id("messages"),
+    connectionId: v.id("whatsappConnections"),
+    threadId: v.id("threads"),
+    /** The customer: E.164 phone number, or a business-scoped user id. */
+    recipient: v.string(),
+    content: vOutboundContent,
+    /** Cloud API `template` object, validated and built when the send was queued. */
+    templatePayload: v.optional(v.any()),
+    state: vSendState,
+    attempts: v.array(vSendAttempt),
+    /** When the next provider call (or reconciliation) is due. */
+    nextAttemptAt: v.optional(v.number()),
+    /** Media uploaded for this send, reused by retries. */
+    providerMediaId: v.optional(v.string()),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  }).index("by_messageId", ["messageId"]),
 });

@@ -1,20 +1,14 @@
 /**
  * The inbox: threads of a tenant's numbers, their messages, and who answers them. `takeOver`
- * hands a thread to a human (the AI stays silent, an in-flight AI run is superseded) and
- * `release` gives it back to the AI. Reads are paginated index ranges.
+ * hands a thread to a human and `release` gives it back to the AI (see handoff.ts). Reads
+ * are paginated index ranges.
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
-import type { MutationCtx } from "./_generated/server";
+import { handOffToHuman, releaseToAi } from "./handoff";
 import { getOwned, orgMutation, orgQuery } from "./lib/auth";
-import {
-  vChannelData,
-  vChannelParams,
-  vMessageRole,
-  vThreadOwner,
-  type ThreadOwner,
-} from "./lib/validators";
+import { vChannelData, vChannelParams, vMessageRole, vThreadOwner } from "./lib/validators";
 
 export const vThreadView = v.object({
   _id: v.id("threads"),
@@ -125,41 +119,31 @@ export const messages = orgQuery({
   },
 });
 
-/**
- * Changes who answers a thread. Any change bumps the generation, so an AI run that was
- * already under way for this thread finds itself superseded and sends nothing.
- */
-export async function setOwner(
-  ctx: MutationCtx,
-  thread: Doc<"threads">,
-  owner: ThreadOwner,
-  now: number,
-) {
-  if (thread.owner === owner) return false;
-  await ctx.db.patch("threads", thread._id, {
-    owner,
-    ownerChangedAt: now,
-    generation: thread.generation + 1,
-  });
-  return true;
-}
-
 /** A human takes the thread over: the AI stays silent until it is released. */
 export const takeOver = orgMutation({
-  args: { threadId: v.id("threads") },
+  args: { threadId: v.id("threads"), summary: v.optional(v.string()) },
   returns: v.boolean(),
-  handler: async (ctx, { threadId }) => {
+  handler: async (ctx, { threadId, summary }) => {
     const thread = await getOwned(ctx, ctx.tenant, "threads", threadId);
-    return await setOwner(ctx, thread, "human", Date.now());
+    return await handOffToHuman(ctx, thread, {
+      reason: "manual",
+      summary,
+      by: { kind: "user", userId: ctx.tenant.userId },
+      now: Date.now(),
+    });
   },
 });
 
-/** The human hands the thread back to the AI. */
+/** The human hands the thread back to the AI, which then sees the whole history. */
 export const release = orgMutation({
   args: { threadId: v.id("threads") },
   returns: v.boolean(),
   handler: async (ctx, { threadId }) => {
     const thread = await getOwned(ctx, ctx.tenant, "threads", threadId);
-    return await setOwner(ctx, thread, "ai", Date.now());
+    return await releaseToAi(ctx, thread, {
+      reason: "manual",
+      by: { kind: "user", userId: ctx.tenant.userId },
+      now: Date.now(),
+    });
   },
 });

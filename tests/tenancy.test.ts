@@ -95,6 +95,19 @@ const CASES: Record<string, Case> = {
   },
   "threads:takeOver": { args: (ids) => ({ threadId: ids.threadId }) },
   "threads:release": { args: (ids) => ({ threadId: ids.threadId }) },
+  // Handoff, hooks and memory pools (convex/handoff.ts, hooks.ts, memoryPools.ts)
+  "handoff:history": { args: (ids) => ({ threadId: ids.threadId }) },
+  "handoff:notifications": { args: () => ({}) },
+  "handoff:markNotificationRead": { args: (ids) => ({ notificationId: ids.notificationId }) },
+  "handoff:getSettings": { args: () => ({}) },
+  "handoff:updateSettings": {
+    args: () => ({ escalationKeywords: ["hijack"], slackWebhookUrl: "https://evil.example" }),
+    admin: true,
+  },
+  "hooks:list": { args: () => ({}) },
+  "memoryPools:list": { args: () => ({}) },
+  "memoryPools:create": { args: () => ({ name: "Intruder pool" }), admin: true },
+  "memoryPools:remove": { args: (ids) => ({ memoryPoolId: ids.memoryPoolId }), admin: true },
   "whatsapp:getConnection": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
 };
 
@@ -111,6 +124,8 @@ async function dumpOrgA(t: TestConvex, world: World) {
       "agents",
       "routers",
       "memoryPools",
+      "notifications",
+      "handoffEvents",
     ] as const;
     const out: Record<string, unknown[]> = {};
     for (const table of tables) {
@@ -128,13 +143,16 @@ function mentionsAny(value: unknown, needles: string[]) {
 
 let t: TestConvex;
 let world: World;
+let covered: [string, Kind][];
 let tenantFunctions: [string, Kind][];
 
 beforeEach(async () => {
   vi.useFakeTimers();
   t = newTest();
   world = await seedWorld(t);
-  tenantFunctions = (await publicFunctions()).filter(([path]) => !CASES[path]?.noTenant);
+  // Functions without a case fail the first test; the others are exercised here.
+  covered = (await publicFunctions()).filter(([path]) => path in CASES);
+  tenantFunctions = covered.filter(([path]) => !CASES[path]!.noTenant);
 });
 
 afterEach(() => {
@@ -229,7 +247,7 @@ test("a member can read what admins configured", async () => {
 });
 
 test("an unauthenticated caller gets UNAUTHENTICATED from every public function", async () => {
-  for (const [path, kind] of await publicFunctions()) {
+  for (const [path, kind] of covered) {
     const args = { ...CASES[path]!.args(world.ids) };
     if (!CASES[path]!.noTenant) args.environment = "development";
     const error = await expectCode(callPublic(t, kind, path, args), "UNAUTHENTICATED");
@@ -269,7 +287,7 @@ test("no public function returns webhook secrets, app secrets, access or verify 
     "verifyToken",
     "secret",
   ];
-  const queries = (await publicFunctions()).filter(([, kind]) => kind === "query");
+  const queries = covered.filter(([, kind]) => kind === "query");
   expect(queries.length).toBeGreaterThan(5);
   for (const [path, kind] of queries) {
     const args = { ...CASES[path]!.args(world.ids) };

@@ -96,6 +96,53 @@ export const vKnowledgeEntry = v.object({
 });
 export type KnowledgeEntry = Infer<typeof vKnowledgeEntry>;
 
+/**
+ * A custom HTTP tool of an agent (issue 5). The model fills `parameters` (a JSON Schema object,
+ * stored as JSON text); the call also carries the thread context (`channelParams`). Header values
+ * are SECRETS: they reach the tool's URL only, never the model, and public queries show their
+ * names alone (see agents.ts `agentView`).
+ */
+export const vHttpTool = v.object({
+  /** Tool name shown to the model: lowercase letters, digits and underscores. */
+  name: v.string(),
+  description: v.string(),
+  url: v.string(),
+  method: v.union(v.literal("GET"), v.literal("POST")),
+  /** JSON Schema (type "object") of the arguments, as JSON text. */
+  parameters: v.string(),
+  /** SECRET values. */
+  secretHeaders: v.array(v.object({ name: v.string(), value: v.string() })),
+  timeoutMs: v.number(),
+  maxResponseBytes: v.number(),
+});
+export type HttpTool = Infer<typeof vHttpTool>;
+
+/** An HTTP tool as the dashboard sees it: header names, never their values. */
+export const vHttpToolView = v.object({
+  name: v.string(),
+  description: v.string(),
+  url: v.string(),
+  method: v.union(v.literal("GET"), v.literal("POST")),
+  parameters: v.string(),
+  headerNames: v.array(v.string()),
+  timeoutMs: v.number(),
+  maxResponseBytes: v.number(),
+});
+export type HttpToolView = Infer<typeof vHttpToolView>;
+
+/** An HTTP tool as the dashboard writes it: a header without `value` keeps its stored value. */
+export const vHttpToolInput = v.object({
+  name: v.string(),
+  description: v.string(),
+  url: v.string(),
+  method: v.union(v.literal("GET"), v.literal("POST")),
+  parameters: v.string(),
+  headers: v.array(v.object({ name: v.string(), value: v.optional(v.string()) })),
+  timeoutMs: v.optional(v.number()),
+  maxResponseBytes: v.optional(v.number()),
+});
+export type HttpToolInput = Infer<typeof vHttpToolInput>;
+
 /** Editable fields of an agent (everything but tenancy and timestamps). */
 export const agentFields = {
   name: v.string(),
@@ -110,6 +157,8 @@ export const agentFields = {
   tools: v.array(vBuiltinTool),
   handoff: vHandoffPolicy,
   knowledge: v.array(vKnowledgeEntry),
+  /** Custom HTTP tools (issue 5); absent on agents created before them. */
+  httpTools: v.optional(v.array(vHttpTool)),
 };
 
 /** One matching condition of a router rule. */
@@ -305,3 +354,163 @@ export const vDeliveryView = v.object({
   resolvedAt: v.optional(v.number()),
 });
 export type DeliveryView = Infer<typeof vDeliveryView>;
+
+// --- Outbound (issue 4): what can be sent, and how one send is going -------------------------
+
+export const vMediaType = v.union(
+  v.literal("image"),
+  v.literal("document"),
+  v.literal("audio"),
+  v.literal("video"),
+);
+export type MediaType = Infer<typeof vMediaType>;
+
+/** Values of a template's variables: positional (`{{1}}`, in order) or named (`{{first_name}}`). */
+export const vTemplateValues = v.union(v.array(v.string()), v.record(v.string(), v.string()));
+export type TemplateValues = Infer<typeof vTemplateValues>;
+
+/** Parameters of a template send, checked against the stored template before anything is sent. */
+export const vTemplateParameters = v.object({
+  header: v.optional(vTemplateValues),
+  /** For IMAGE / VIDEO / DOCUMENT headers: the media link. */
+  headerMediaUrl: v.optional(v.string()),
+  body: v.optional(vTemplateValues),
+  /** Dynamic URL button suffixes, by button index. */
+  buttons: v.optional(v.array(v.object({ index: v.number(), text: v.string() }))),
+});
+export type TemplateParameters = Infer<typeof vTemplateParameters>;
+
+/** One outbound message of any kind (mark-as-read is not a message: see outbound.ts). */
+export const vOutboundContent = v.union(
+  v.object({ kind: v.literal("text"), text: v.string(), previewUrl: v.optional(v.boolean()) }),
+  v.object({
+    kind: v.literal("media"),
+    mediaType: vMediaType,
+    /** A public link the provider fetches... */
+    url: v.optional(v.string()),
+    /** ...or a file in Convex storage, uploaded to the provider at send time. */
+    storageId: v.optional(v.id("_storage")),
+    mimeType: v.optional(v.string()),
+    caption: v.optional(v.string()),
+    filename: v.optional(v.string()),
+  }),
+  v.object({
+    kind: v.literal("buttons"),
+    body: v.string(),
+    header: v.optional(v.string()),
+    footer: v.optional(v.string()),
+    buttons: v.array(v.object({ id: v.string(), title: v.string() })),
+  }),
+  v.object({
+    kind: v.literal("list"),
+    body: v.string(),
+    buttonText: v.string(),
+    header: v.optional(v.string()),
+    footer: v.optional(v.string()),
+    sections: v.array(
+      v.object({
+        title: v.optional(v.string()),
+        rows: v.array(
+          v.object({ id: v.string(), title: v.string(), description: v.optional(v.string()) }),
+        ),
+      }),
+    ),
+  }),
+  v.object({
+    kind: v.literal("template"),
+    name: v.string(),
+    language: v.string(),
+    parameters: v.optional(vTemplateParameters),
+  }),
+  v.object({ kind: v.literal("reaction"), messageId: v.string(), emoji: v.string() }),
+);
+export type OutboundContent = Infer<typeof vOutboundContent>;
+
+/** Where one send stands. `unconfirmed`: the provider may have accepted it (see outbound.ts). */
+export const vSendState = v.union(
+  v.literal("pacing"),
+  v.literal("scheduled"),
+  v.literal("sending"),
+  v.literal("unconfirmed"),
+  v.literal("sent"),
+  v.literal("failed"),
+);
+export type SendState = Infer<typeof vSendState>;
+
+/** One provider call of a send, as the dashboard's message timeline shows it. */
+export const vSendAttempt = v.object({
+  startedAt: v.number(),
+  finishedAt: v.number(),
+  outcome: v.union(
+    v.literal("accepted"),
+    v.literal("transient"),
+    v.literal("permanent"),
+    v.literal("ambiguous"),
+    v.literal("found"),
+    v.literal("not_found"),
+  ),
+  httpStatus: v.optional(v.number()),
+  code: v.optional(v.number()),
+  error: v.optional(v.string()),
+});
+export type SendAttempt = Infer<typeof vSendAttempt>;
+
+// --- Handoff, notifications and outgoing hooks (convex/handoff.ts, convex/hooks.ts) ----------
+
+export const vHandoffReason = v.union(
+  v.literal("customer_asked"),
+  v.literal("frustration"),
+  v.literal("out_of_scope"),
+  v.literal("sensitive"),
+  v.literal("escalation_keyword"),
+  v.literal("repeated_failure"),
+  v.literal("human_replied"),
+  v.literal("business_app_reply"),
+  v.literal("manual"),
+  v.literal("inactivity"),
+);
+export type HandoffReason = Infer<typeof vHandoffReason>;
+
+export const vHandoffActor = v.union(
+  v.object({ kind: v.literal("agent"), agentId: v.optional(v.id("agents")) }),
+  v.object({ kind: v.literal("user"), userId: v.string() }),
+  v.object({ kind: v.literal("system") }),
+);
+export type HandoffActor = Infer<typeof vHandoffActor>;
+
+export const vHookKind = v.union(v.literal("slack"), v.literal("http"), v.literal("crm"));
+export type HookKind = Infer<typeof vHookKind>;
+
+export const vHookState = v.union(
+  v.literal("pending"),
+  v.literal("delivered"),
+  v.literal("failed"),
+);
+
+/** A signed HTTP hook: we POST JSON with `X-Switchboard-Signature: sha256=<hmac of body>`. */
+export const vSignedHook = v.object({ url: v.string(), secret: v.string() });
+
+/** Per-tenant (and environment) handoff policy. SECRET: the hook URLs and secrets. */
+export const vTenantHandoffSettings = v.object({
+  /** Checked before the model, case- and accent-insensitively, in any language. */
+  escalationKeywords: v.array(v.string()),
+  /** Release a human-owned thread back to the AI after this much human inactivity. */
+  autoReleaseMinutes: v.optional(v.number()),
+  /** Hand off after this many fallback replies in a row (model failures). */
+  maxConsecutiveFallbacks: v.number(),
+  slackWebhookUrl: v.optional(v.string()),
+  httpHook: v.optional(vSignedHook),
+  crmHook: v.optional(vSignedHook),
+});
+export type TenantHandoffSettings = Infer<typeof vTenantHandoffSettings>;
+
+// --- Agents (issue 5) -------------------------------------------------------------------------
+
+/** One tool call of an agent run, as recorded (arguments and result as bounded JSON text). */
+export const vToolCallRecord = v.object({
+  name: v.string(),
+  arguments: v.string(),
+  result: v.string(),
+  ok: v.boolean(),
+});
+export type ToolCallRecord = Infer<typeof vToolCallRecord>;
