@@ -9,7 +9,15 @@ import type { QueryCtx } from "./_generated/server";
 import { getOwned, orgAdminMutation, orgQuery, type Tenant } from "./lib/auth";
 import { appError } from "./lib/errors";
 import { stripUndefined } from "./lib/objects";
-import { agentFields, BUILTIN_TOOLS, type Environment } from "./lib/validators";
+import { checkHttpTools, mergeHttpTools } from "./lib/agentTools";
+import {
+  agentFields,
+  BUILTIN_TOOLS,
+  vHttpToolInput,
+  vHttpToolView,
+  type Environment,
+  type HttpTool,
+} from "./lib/validators";
 
 export const DEFAULT_AGENT = {
   description: "",
@@ -74,6 +82,16 @@ function checkAgent(agent: AgentInput) {
   }
 }
 
+/** Validates the dashboard's HTTP tools and fills omitted header values from the stored ones. */
+function toolsFromInput(
+  input: Parameters<typeof mergeHttpTools>[0],
+  stored: HttpTool[],
+): HttpTool[] {
+  const tools = mergeHttpTools(input, stored);
+  checkHttpTools(tools);
+  return tools;
+}
+
 export async function findAgentBySlug(
   ctx: QueryCtx,
   organizationId: Id<"organizations">,
@@ -99,14 +117,22 @@ export const vAgentView = v.object({
   _id: v.id("agents"),
   _creationTime: v.number(),
   ...agentFields,
+  httpTools: v.optional(v.array(vHttpToolView)),
   createdAt: v.number(),
   updatedAt: v.number(),
 });
 
-/** What the dashboard sees of an agent (agents hold no secrets; tenancy fields are dropped). */
+/** What the dashboard sees of an agent: tenancy fields dropped, HTTP tool header values hidden. */
 export function agentView(agent: Doc<"agents">) {
-  const { organizationId: _o, environment: _e, ...view } = agent;
-  return view;
+  const { organizationId: _o, environment: _e, httpTools, ...view } = agent;
+  if (httpTools === undefined) return view;
+  return {
+    ...view,
+    httpTools: httpTools.map(({ secretHeaders, ...tool }) => ({
+      ...tool,
+      headerNames: secretHeaders.map((h) => h.name),
+    })),
+  };
 }
 
 export const list = orgQuery({
@@ -154,6 +180,7 @@ const optionalAgentFields = {
   tools: v.optional(agentFields.tools),
   handoff: v.optional(agentFields.handoff),
   knowledge: v.optional(agentFields.knowledge),
+  httpTools: v.optional(v.array(vHttpToolInput)),
 };
 
 export const create = orgAdminMutation({
@@ -164,8 +191,15 @@ export const create = orgAdminMutation({
     ...optionalAgentFields,
   },
   returns: v.id("agents"),
-  handler: async (ctx, { name, slug, systemPrompt, ...rest }) => {
-    const agent = { ...DEFAULT_AGENT, ...stripUndefined(rest), name, slug, systemPrompt };
+  handler: async (ctx, { name, slug, systemPrompt, httpTools, ...rest }) => {
+    const agent = {
+      ...DEFAULT_AGENT,
+      ...stripUndefined(rest),
+      name,
+      slug,
+      systemPrompt,
+      ...(httpTools !== undefined ? { httpTools: toolsFromInput(httpTools, []) } : {}),
+    };
     checkAgent(agent);
     await assertSlugFree(ctx, ctx.tenant, agent.slug);
     const now = Date.now();
@@ -188,9 +222,14 @@ export const update = orgAdminMutation({
     ...optionalAgentFields,
   },
   returns: v.null(),
-  handler: async (ctx, { agentId, ...changes }) => {
-    await getOwned(ctx, ctx.tenant, "agents", agentId);
-    const patch = stripUndefined(changes);
+  handler: async (ctx, { agentId, httpTools, ...changes }) => {
+    const existing = await getOwned(ctx, ctx.tenant, "agents", agentId);
+    const patch = {
+      ...stripUndefined(changes),
+      ...(httpTools !== undefined
+        ? { httpTools: toolsFromInput(httpTools, existing.httpTools ?? []) }
+        : {}),
+    };
     checkAgent(patch);
     if (patch.slug !== undefined) await assertSlugFree(ctx, ctx.tenant, patch.slug, agentId);
     await ctx.db.patch("agents", agentId, { ...patch, updatedAt: Date.now() });

@@ -25,6 +25,72 @@ export function dashboardUrl(): string {
   return (env.SWITCHBOARD_DASHBOARD_URL ?? "http://127.0.0.1:5173").replace(/\/+$/, "");
 }
 
+export type LlmConfig = {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+};
+
+function positiveNumber(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed >= 0
+    ? parsed
+    : fallback;
+}
+
+/** The OpenAI-compatible model server (any base URL: OpenAI, a proxy, or the stand-in model). */
+export function llmConfig(): LlmConfig {
+  return {
+    baseUrl: (env.OPENAI_BASE_URL ?? "https://api.openai.com/v1").replace(/\/+$/, ""),
+    apiKey: env.OPENAI_API_KEY || "stand-in",
+    timeoutMs: positiveNumber(env.OPENAI_TIMEOUT_MS, 30_000),
+    maxAttempts: Math.max(1, Math.floor(positiveNumber(env.OPENAI_MAX_ATTEMPTS, 3))),
+    retryBaseMs: positiveNumber(env.OPENAI_RETRY_BASE_MS, 500),
+  };
+}
+
+/** Upper bound, in characters, of the prompt an agent turn sends (system + history). */
+export function promptBudgetChars(): number {
+  return positiveNumber(env.AGENT_PROMPT_BUDGET_CHARS, 24_000);
+}
+
+/** Outbound sending knobs (issue 4). Defaults follow Meta's documented limits. */
+export type OutboundConfig = {
+  /** How long one provider call may take before the send counts as ambiguous. */
+  sendTimeoutMs: number;
+  /** First retry delay; doubles per attempt (with jitter), capped by `retryMaxDelayMs`. */
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** Attempts (first send included) before a transient failure becomes `failed`. */
+  maxAttempts: number;
+  /** Wait before checking whether an ambiguous send reached the provider. */
+  reconcileDelayMs: number;
+  /** Meta's pair limit: sends to one customer per minute, with a burst allowance. */
+  pairPerMinute: number;
+  pairBurst: number;
+};
+
+function numberVar(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const parsed = Number(raw);
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+export function outboundConfig(): OutboundConfig {
+  return {
+    sendTimeoutMs: numberVar("OUTBOUND_SEND_TIMEOUT_MS", 15_000),
+    retryBaseMs: numberVar("OUTBOUND_RETRY_BASE_MS", 1_000),
+    retryMaxDelayMs: numberVar("OUTBOUND_RETRY_MAX_DELAY_MS", 5 * 60_000),
+    maxAttempts: numberVar("OUTBOUND_MAX_ATTEMPTS", 6),
+    reconcileDelayMs: numberVar("OUTBOUND_RECONCILE_DELAY_MS", 30_000),
+    pairPerMinute: numberVar("OUTBOUND_PAIR_PER_MINUTE", 10),
+    pairBurst: numberVar("OUTBOUND_PAIR_BURST", 45),
+  };
+}
+
 /**
  * Inbound webhooks: the project-level secret Kapso signs project webhooks
  * (`/webhook/kapso/project`) with. Empty means project webhooks are refused (401).
@@ -39,4 +105,10 @@ export function routingCoalesceMs(fallback: number): number {
   if (raw === undefined || raw.trim() === "") return fallback;
   const parsed = Number(raw);
   return Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
+}
+
+/** Graph API host for Meta-direct numbers; the offline runtime points it at the fake provider. */
+export function metaGraphBaseUrl(): string | undefined {
+  const url = env.META_GRAPH_BASE_URL;
+  return url === undefined || url.trim() === "" ? undefined : url.replace(/\/+$/, "");
 }
