@@ -184,16 +184,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     );
     if (key === undefined) return null;
     const mod = await modules[key]!();
-    const fn = mod[exportName] as
-      | {
-          isQuery?: boolean;
-          isMutation?: boolean;
-          isAction?: boolean;
-          isHttp?: boolean;
-          isPublic?: boolean;
-        }
-      | undefined;
-    if (fn === undefined || fn === null || typeof fn !== "function") return null;
+    type Registered = {
+      isQuery?: boolean;
+      isMutation?: boolean;
+      isAction?: boolean;
+      isHttp?: boolean;
+      isPublic?: boolean;
+    };
+    const fn = mod[exportName] as Registered | undefined;
+    if (typeof fn !== "function" && (typeof fn !== "object" || fn === null)) return null;
     const kind = fn.isQuery
       ? "query"
       : fn.isMutation

@@ -4,7 +4,7 @@
  * ConvexHttpClient work; HTTP actions (`convex/http.ts`) on the site port with the bearer token
  * verified; and `/local/token` for the dashboard's local sign-in. Protocol: convex-notes §3.
  */
-import { makeFunctionReference } from "convex/server";
+import { makeFunctionReference, type UserIdentity } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -73,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
   const mutationResults = new Map<string, Map<number, Record<string, unknown>>>();
 
   const accessor = (identity: Identity | null) =>
-    identity === null ? engine.t : engine.t.withIdentity(identity);
+    identity === null ? engine.t : engine.t.withIdentity(identity as Partial<UserIdentity>);
 
   /** Runs a public function of the given kind, refusing internal or unknown ones. */
   async function runPublic(

@@ -1,0 +1,114 @@
+/**
+ * The local runtime's cron runner: reads the jobs registered in `convex/crons.ts` (convex-test
+ * has no crons) and runs each on its schedule (interval, hourly, daily, weekly, monthly or a
+ * cron expression, all in UTC), one run at a time per job. Failures are logged, not retried.
+ */
+import { CronExpressionParser } from "cron-parser";
+import { makeFunctionReference } from "convex/server";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Engine } from "./engine";
+
+export type CronSpec = {
+  name: string;
+  args: Record<string, unknown>[];
+  schedule: Record<string, unknown> & { type: string };
+};
+
+const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+
+/** The next run of a schedule strictly after `now` (ms since epoch, UTC). */
+export function nextRun(schedule: CronSpec["schedule"], now: number): number {
+  const num = (key: string, fallback = 0) =>
+    typeof schedule[key] === "number" ? (schedule[key] as number) : fallback;
+  if (schedule.type === "interval") {
+    const ms = num("seconds") * 1000 + num("minutes") * 60_000 + num("hours") * 3_600_000 || 60_000;
+    return now + ms;
+  }
+  let expression: string;
+  switch (schedule.type) {
+    case "cron":
+      expression = String(schedule.cron);
+      break;
+    case "hourly":
+      expression = `${num("minuteUTC")} * * * *`;
+      break;
+    case "daily":
+      expression = `${num("minuteUTC")} ${num("hourUTC")} * * *`;
+      break;
+    case "weekly": {
+      const day = schedule.dayOfWeek;
+      const dow = typeof day === "number" ? day : DAYS.indexOf(String(day));
+      expression = `${num("minuteUTC")} ${num("hourUTC")} * * ${dow}`;
+      break;
+    }
+    case "monthly":
+      expression = `${num("minuteUTC")} ${num("hourUTC")} ${num("day", 1)} * *`;
+      break;
+    default:
+      throw new Error(`Unknown cron schedule type ${schedule.type}`);
+  }
+  return CronExpressionParser.parse(expression, { tz: "UTC", currentDate: new Date(now) })
+    .next()
+    .getTime();
+}
+
+/** The jobs of `convex/crons.ts`, or none when the file does not exist. */
+export async function loadCrons(root: string): Promise<CronSpec[]> {
+  const file = ["crons.ts", "crons.js"]
+    .map((f) => path.join(root, "convex", f))
+    .find((f) => existsSync(f));
+  if (file === undefined) return [];
+  const mod = (await import(pathToFileURL(file).href)) as {
+    default?: { crons?: Record<string, CronSpec> };
+  };
+  return Object.values(mod.default?.crons ?? {});
+}
+
+const MAX_TIMER = 2 ** 31 - 1;
+
+export async function startCrons(
+  engine: Engine,
+  root: string,
+  log: (line: string) => void = console.log,
+): Promise<{ jobs: string[]; stop(): void }> {
+  const jobs = await loadCrons(root);
+  const timers = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
+  const run = async (job: CronSpec) => {
+    const info = await engine.functionInfo(job.name);
+    const args = job.args[0] ?? {};
+    if (info?.kind === "mutation") {
+      await engine.t.mutation(makeFunctionReference<"mutation">(job.name), args);
+    } else if (info?.kind === "action") {
+      await engine.t.action(makeFunctionReference<"action">(job.name), args);
+    } else {
+      throw new Error(`cron target ${job.name} is not a mutation or action`);
+    }
+  };
+  const arm = (job: CronSpec, at: number) => {
+    if (stopped) return;
+    const delay = at - Date.now();
+    timers.set(
+      job.name + JSON.stringify(job.args),
+      setTimeout(
+        () => {
+          if (delay > MAX_TIMER) return arm(job, at);
+          run(job)
+            .catch((error: unknown) => log(`[cron] ${job.name} failed: ${String(error)}`))
+            .finally(() => arm(job, nextRun(job.schedule, Date.now())));
+        },
+        Math.max(0, Math.min(delay, MAX_TIMER)),
+      ),
+    );
+  };
+  for (const job of jobs) arm(job, nextRun(job.schedule, Date.now()));
+  return {
+    jobs: jobs.map((j) => j.name),
+    stop: () => {
+      stopped = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+    },
+  };
+}
