@@ -13,6 +13,8 @@ import {
   vDeliverySource,
   vDeliveryVerdict,
   vEnvironment,
+  vFollowUpState,
+  vFollowUpTemplate,
   vHandoffActor,
   vHandoffReason,
   vHookKind,
@@ -193,6 +195,22 @@ export default defineSchema({
     by: vHandoffActor,
     at: v.number(),
   }).index("by_threadId_and_at", ["threadId", "at"]),
+
+  /** A message to send later on a thread (e.g. 24 h and 72 h after an appointment). */
+  followUps: defineTable({
+    ...tenant,
+    threadId: v.id("threads"),
+    dueAt: v.number(),
+    /** Sent as free-form text when the customer-service window is open at `dueAt`. */
+    text: v.string(),
+    /** Sent instead when the window has closed; without one the follow-up fails visibly. */
+    template: v.optional(vFollowUpTemplate),
+    /** Cancel if the customer writes again before `dueAt` (the thread moved on). */
+    cancelOnReply: v.boolean(),
+    createdBy: vHandoffActor,
+    state: vFollowUpState,
+    createdAt: v.number(),
+  }).index("by_threadId_and_dueAt", ["threadId", "dueAt"]),
 
   /** What the dashboard inbox shows live: a thread needs a person. */
   notifications: defineTable({

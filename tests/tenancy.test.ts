@@ -22,7 +22,32 @@ type Case = { args: (ids: Ids) => Record<string, unknown>; admin?: boolean; noTe
 const CASES: Record<string, Case> = {
   "organizations:ensure": { args: () => ({}), noTenant: true },
   "organizations:whoami": { args: () => ({}), noTenant: true },
+  "outbound:sendHumanReply": { args: (ids) => ({ threadId: ids.threadId, text: "Hijacked" }) },
+  "outbound:sendTemplate": {
+    args: (ids) => ({
+      threadId: ids.threadId,
+      name: "order_update",
+      language: "en_US",
+      parameters: { body: ["X"] },
+    }),
+  },
+  "outbound:getDelivery": { args: (ids) => ({ messageId: ids.messageId }) },
+  "templates:list": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
+  "templates:get": { args: (ids) => ({ templateId: ids.templateId }) },
+  "templates:create": {
+    args: (ids) => ({
+      connectionId: ids.metaConnectionId,
+      name: "intruder",
+      language: "en_US",
+      category: "UTILITY",
+      components: [{ type: "BODY", text: "Hello there" }],
+    }),
+    admin: true,
+  },
+  "templates:remove": { args: (ids) => ({ templateId: ids.templateId }), admin: true },
+  "templates:sync": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
   "agents:list": { args: () => ({}) },
+  "agentRuns:list": { args: (ids) => ({ threadId: ids.threadId }) },
   "agents:get": { args: (ids) => ({ agentId: ids.agentId }) },
   "agents:getBySlug": { args: () => ({ slug: "support" }) },
   "agents:create": {
@@ -105,6 +130,11 @@ const CASES: Record<string, Case> = {
     admin: true,
   },
   "hooks:list": { args: () => ({}) },
+  "followUps:schedule": {
+    args: (ids) => ({ threadId: ids.threadId, dueAt: Date.now() + 3_600_000, text: "Hi" }),
+  },
+  "followUps:list": { args: (ids) => ({ threadId: ids.threadId }) },
+  "followUps:cancel": { args: (ids) => ({ followUpId: ids.followUpId }) },
   "memoryPools:list": { args: () => ({}) },
   "memoryPools:create": { args: () => ({ name: "Intruder pool" }), admin: true },
   "memoryPools:remove": { args: (ids) => ({ memoryPoolId: ids.memoryPoolId }), admin: true },
@@ -126,6 +156,7 @@ async function dumpOrgA(t: TestConvex, world: World) {
       "memoryPools",
       "notifications",
       "handoffEvents",
+      "followUps",
     ] as const;
     const out: Record<string, unknown[]> = {};
     for (const table of tables) {

@@ -18,6 +18,7 @@ import type * as agentTurn from "../agentTurn.js";
 import type * as agents from "../agents.js";
 import type * as deliveries from "../deliveries.js";
 import type * as demo from "../demo.js";
+import type * as followUps from "../followUps.js";
 import type * as handoff from "../handoff.js";
 import type * as hooks from "../hooks.js";
 import type * as http from "../http.js";
@@ -67,6 +68,7 @@ declare const fullApi: ApiFromModules<{
   agents: typeof agents;
   deliveries: typeof deliveries;
   demo: typeof demo;
+  followUps: typeof followUps;
   handoff: typeof handoff;
   hooks: typeof hooks;
   http: typeof http;

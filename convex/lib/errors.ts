@@ -18,6 +18,14 @@ export type ErrorCode =
   | "IN_USE"
   | "WHATSAPP_NOT_ENABLED"
   | "CONNECTION_NOT_READY"
+  // Outbound (issue 4)
+  | "OUTSIDE_CUSTOMER_SERVICE_WINDOW"
+  | "TEMPLATE_NOT_FOUND"
+  | "TEMPLATE_NOT_APPROVED"
+  | "TEMPLATE_PARAMETERS_INVALID"
+  | "TEMPLATE_INVALID"
+  | "MESSAGE_INVALID"
+  | "PROVIDER_ERROR"
   | "PHONE_NUMBER_TAKEN";
 
 export type AppErrorData = { code: ErrorCode; message: string };

@@ -514,3 +514,26 @@ export const vToolCallRecord = v.object({
   ok: v.boolean(),
 });
 export type ToolCallRecord = Infer<typeof vToolCallRecord>;
+
+// --- Follow-ups (convex/followUps.ts) --------------------------------------------------------
+
+export const vFollowUpTemplate = v.object({
+  name: v.string(),
+  language: v.string(),
+  parameters: v.optional(vTemplateParameters),
+});
+export type FollowUpTemplate = Infer<typeof vFollowUpTemplate>;
+
+export const vFollowUpState = v.union(
+  /** `jobId` is set right after insertion (the job needs the row's id). */
+  v.object({ kind: v.literal("scheduled"), jobId: v.optional(v.id("_scheduled_functions")) }),
+  v.object({
+    kind: v.literal("sent"),
+    messageId: v.id("messages"),
+    as: v.union(v.literal("text"), v.literal("template")),
+    at: v.number(),
+  }),
+  v.object({ kind: v.literal("cancelled"), reason: v.string(), at: v.number() }),
+  v.object({ kind: v.literal("failed"), reason: v.string(), at: v.number() }),
+);
+export type FollowUpState = Infer<typeof vFollowUpState>;
