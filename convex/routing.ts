@@ -2,11 +2,12 @@
  * Routing of inbound messages to an agent. The ingest mutation bumps `thread.generation` for
  * every new customer message and schedules `route` after a short coalescing window; a run
  * whose generation is no longer current was superseded by a newer message and does nothing,
- * so a burst of messages gets one turn. The agent turn itself is filled in by the agents work.
+ * so a burst of messages gets one turn, run by agentTurn.ts (router, agent, model, reply).
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalAction, internalQuery } from "./_generated/server";
+import { runAgentTurn } from "./agentTurn";
 import { routingCoalesceMs } from "./lib/config";
 
 /** Default wait before routing a new inbound message (override with ROUTING_COALESCE_MS). */
@@ -32,7 +33,7 @@ export const route = internalAction({
   handler: async (ctx, { threadId, generation }) => {
     const thread = await ctx.runQuery(internal.routing.getThreadForRouting, { threadId });
     if (thread === null || thread.generation !== generation) return null; // stale: superseded
-    // The agent turn (router rules/classification, agent run, reply) is added by the agents work.
+    await runAgentTurn(ctx, { threadId, generation });
     return null;
   },
 });
