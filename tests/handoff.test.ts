@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
 import { matchEscalationKeyword, noteHumanActivity } from "../convex/handoff";
 import { hookBackoffMs, hookRequest, HOOK_MAX_ATTEMPTS } from "../convex/hooks";
+import { qualifyLead } from "../convex/leads";
 import { expectCode } from "./fixtures/errors";
 import { seedWorld, type World } from "./fixtures/world";
 import { newTest, type TestConvex } from "./setup";
@@ -270,5 +271,51 @@ describe("memory pools", () => {
       }),
       "IN_USE",
     );
+  });
+});
+
+describe("CRM lead hook", () => {
+  test("a qualified lead reaches the CRM hook as a signed structured summary, retried on failure", async () => {
+    await world.orgA.admin.mutation(api.handoff.updateSettings, {
+      ...env,
+      crmHook: { url: "https://crm.test/leads", secret: "crm-secret" },
+    });
+    const received: { body: string; signature: string | null }[] = [];
+    let n = 0;
+    vi.stubGlobal("fetch", async (_url: string, init: RequestInit) => {
+      received.push({
+        body: init.body as string,
+        signature: new Headers(init.headers).get("X-Switchboard-Signature"),
+      });
+      return new Response("", { status: ++n === 1 ? 502 : 200 });
+    });
+    await t.run(async (ctx) => {
+      const current = (await ctx.db.get("threads", world.ids.threadId))!;
+      await qualifyLead(
+        ctx,
+        current,
+        { summary: "Wants the Pro plan for 12 seats", fields: { plan: "pro", seats: "12" } },
+        Date.now(),
+      );
+    });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(received).toHaveLength(2);
+    expect(JSON.parse(received[1]!.body)).toMatchObject({
+      event: "lead.qualified",
+      customer: { phoneNumber: "+15557770000", name: "Dana" },
+      summary: "Wants the Pro plan for 12 seats",
+      fields: { plan: "pro", seats: "12" },
+    });
+    expect(received[1]!.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
+    const hooks = await world.orgA.admin.query(api.hooks.list, env);
+    expect(hooks[0]).toMatchObject({ hook: "crm", state: "delivered", attempts: 2 });
+  });
+
+  test("without a CRM hook nothing is queued", async () => {
+    const id = await t.run(async (ctx) => {
+      const current = (await ctx.db.get("threads", world.ids.threadId))!;
+      return await qualifyLead(ctx, current, { summary: "x", fields: {} }, Date.now());
+    });
+    expect(id).toBeNull();
   });
 });

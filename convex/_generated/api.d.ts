@@ -23,6 +23,7 @@ import type * as handoff from "../handoff.js";
 import type * as hooks from "../hooks.js";
 import type * as http from "../http.js";
 import type * as inbound from "../inbound.js";
+import type * as leads from "../leads.js";
 import type * as lib_agentPrompt from "../lib/agentPrompt.js";
 import type * as lib_agentTools from "../lib/agentTools.js";
 import type * as lib_auth from "../lib/auth.js";
@@ -73,6 +74,7 @@ declare const fullApi: ApiFromModules<{
   hooks: typeof hooks;
   http: typeof http;
   inbound: typeof inbound;
+  leads: typeof leads;
   "lib/agentPrompt": typeof lib_agentPrompt;
   "lib/agentTools": typeof lib_agentTools;
   "lib/auth": typeof lib_auth;
