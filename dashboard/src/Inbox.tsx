@@ -26,9 +26,28 @@ export function Inbox({ environment }: { environment: Environment }) {
     { initialNumItems: 30 },
   );
   const [selected, setSelected] = useState<Id<"threads"> | null>(null);
+  const alerts = useQuery(api.handoff.notifications, { environment, unreadOnly: true });
+  const markRead = useMutation(api.handoff.markNotificationRead);
   return (
     <div className="inbox">
       <aside>
+        {alerts && alerts.length > 0 && (
+          <ul className="alerts">
+            {alerts.map((n) => (
+              <li key={n._id}>
+                <button
+                  onClick={() => {
+                    setSelected(n.threadId);
+                    void markRead({ environment, notificationId: n._id });
+                  }}
+                >
+                  🔔 {n.title}
+                </button>
+                <div className="muted">{n.body}</div>
+              </li>
+            ))}
+          </ul>
+        )}
         {results.length === 0 && status !== "LoadingFirstPage" && (
           <p className="muted">No conversations yet.</p>
         )}
@@ -71,6 +90,9 @@ function Conversation({
   );
   const takeOver = useMutation(api.threads.takeOver);
   const release = useMutation(api.threads.release);
+  const reply = useMutation(api.outbound.sendHumanReply);
+  const history = useQuery(api.handoff.history, { environment, threadId });
+  const [draft, setDraft] = useState("");
   const [error, setError] = useState<string | null>(null);
   if (thread === undefined) return <p>Loading…</p>;
   const act = (fn: () => Promise<unknown>) => {
@@ -107,6 +129,35 @@ function Conversation({
           </li>
         ))}
       </ol>
+      <form
+        className="reply"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (draft.trim() === "") return;
+          act(() => reply({ environment, threadId, text: draft }).then(() => setDraft("")));
+        }}
+      >
+        <textarea
+          rows={3}
+          placeholder="Reply as a human (the AI stays silent while a human owns the thread)"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+        <button type="submit">Send</button>
+      </form>
+      {history && history.length > 0 && (
+        <details>
+          <summary>Handoff history</summary>
+          <ul>
+            {history.map((h) => (
+              <li key={h._id}>
+                {new Date(h.at).toLocaleString()}: to {h.to} ({h.reason})
+                {h.summary ? ` — ${h.summary}` : ""}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </section>
   );
 }
