@@ -148,7 +148,9 @@ export async function watchConversation(
         seen.set(m._id, state);
         if (before === undefined) {
           const who = outbound ? (m.role === "human" ? "Human" : "Agent") : "Customer";
-          opts.print(`${who.padEnd(8)} │ ${m.content}` + (outbound ? `   ${TICKS[state] ?? state}` : ""));
+          opts.print(
+            `${who.padEnd(8)} │ ${m.content}` + (outbound ? `   ${TICKS[state] ?? state}` : ""),
+          );
         } else {
           const error = m.channelData.error;
           opts.print(
@@ -175,7 +177,9 @@ async function main() {
   const to = typeof flags.to === "string" ? flags.to : demo.phoneNumber;
   const text = words.join(" ").trim();
   if (!text) {
-    console.error('Usage: npm run simulate -- --to <business number> [--from <customer>] "message"');
+    console.error(
+      'Usage: npm run simulate -- --to <business number> [--from <customer>] "message"',
+    );
     process.exit(2);
   }
   const isDemo = to.replace(/\D/g, "") === demo.phoneNumber.replace(/\D/g, "");
@@ -213,7 +217,9 @@ async function main() {
     print: (line) => console.log(line),
   });
   if (!result.replied) {
-    console.log("No reply yet (is an agent or router assigned? see `npm run cli -- whatsapp status`).");
+    console.log(
+      "No reply yet (is an agent or router assigned? see `npm run cli -- whatsapp status`).",
+    );
     process.exit(1);
   }
   process.exit(0);

@@ -97,7 +97,14 @@ const time = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : "-")
 const table = (rows: string[][]) => {
   if (rows.length <= 1) return "(none)";
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 };
 
 type Page<T> = { page: T[]; isDone: boolean; continueCursor: string };
@@ -270,7 +277,13 @@ export const COMMANDS: Command[] = [
       table([
         ["ID", "NAME", "LANGUAGE", "CATEGORY", "STATUS"],
         ...(
-          data as { _id: string; name: string; language: string; category: string; status: string }[]
+          data as {
+            _id: string;
+            name: string;
+            language: string;
+            category: string;
+            status: string;
+          }[]
         ).map((t) => [t._id, t.name, t.language, t.category, t.status]),
       ]),
   },
@@ -286,7 +299,8 @@ export const COMMANDS: Command[] = [
         if (error instanceof CliError) throw error;
         throw new CliError("USAGE", "--components must be a JSON array");
       }
-      if (!Array.isArray(components)) throw new CliError("USAGE", "--components must be a JSON array");
+      if (!Array.isArray(components))
+        throw new CliError("USAGE", "--components must be a JSON array");
       const format = p.flags["parameter-format"];
       const templateId = await call.action("templates:create", {
         ...env,

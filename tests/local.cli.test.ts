@@ -1,0 +1,303 @@
+// @vitest-environment node
+/**
+ * The CLI: every command calls the right public function with arguments built from its flags,
+ * `--json` prints the stable `{ ok, command, data | error }` envelope, and against the local
+ * runtime (real convex/ app, demo seed, a simulated inbound) the commands see real data.
+ */
+import { ConvexHttpClient } from "convex/browser";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { httpCaller, runCli, type Caller } from "../scripts/cli/commands";
+import { DEMO_CLAIMS, loadIssuer } from "../scripts/local/auth";
+import { createEngine, type Engine } from "../scripts/local/engine";
+import { startServer, type LocalServer } from "../scripts/local/server";
+import { kapsoInboundBody, postInbound } from "../scripts/simulate";
+import { makeFunctionReference } from "convex/server";
+
+type Call = { kind: "query" | "mutation" | "action"; path: string; args: Record<string, unknown> };
+
+/** A Caller that records calls and answers from a table keyed by function path. */
+function fakeCaller(answers: Record<string, unknown>) {
+  const calls: Call[] = [];
+  const answer = (kind: Call["kind"]) => (p: string, args: Record<string, unknown>) => {
+    calls.push({ kind, path: p, args });
+    if (!(p in answers)) return Promise.reject(new Error(`unexpected call ${p}`));
+    const value = answers[p];
+    return value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
+  };
+  const caller: Caller = {
+    query: answer("query"),
+    mutation: answer("mutation"),
+    action: answer("action"),
+  };
+  return { caller, calls };
+}
+
+async function cli(argv: string[], caller: Caller) {
+  const lines: string[] = [];
+  const code = await runCli(argv, caller, (t) => lines.push(t));
+  const text = lines.join("\n");
+  return { code, text, json: argv.includes("--json") ? (JSON.parse(text) as unknown) : null };
+}
+
+const env = { environment: "development" };
+const status = {
+  enabled: true,
+  integrationStatus: "active",
+  connections: [
+    { _id: "c1", label: "Main", status: "connected", provider: "kapso", phoneNumber: "+1555" },
+  ],
+};
+
+describe("each command calls its function with arguments from the flags", () => {
+  test("whatsapp status reads whatsapp:getStatus and prints the envelope", async () => {
+    const { caller, calls } = fakeCaller({ "whatsapp:getStatus": status });
+    const out = await cli(["whatsapp", "status", "--json"], caller);
+    expect(calls).toEqual([{ kind: "query", path: "whatsapp:getStatus", args: env }]);
+    expect(out.json).toEqual({ ok: true, command: "whatsapp status", data: status });
+  });
+
+  test("whatsapp set-agent resolves the slug and assigns it to the only connected number", async () => {
+    const { caller, calls } = fakeCaller({
+      "agents:getBySlug": { _id: "a1" },
+      "whatsapp:getStatus": status,
+      "whatsapp:setWhatsAppAgent": null,
+    });
+    const out = await cli(["whatsapp", "set-agent", "--slug", "support", "--json"], caller);
+    expect(calls.at(-1)).toEqual({
+      kind: "mutation",
+      path: "whatsapp:setWhatsAppAgent",
+      args: { ...env, connectionId: "c1", agentId: "a1", replaceRouter: true },
+    });
+    expect(out.json).toMatchObject({ ok: true, data: { connectionId: "c1", agentId: "a1" } });
+  });
+
+  test("whatsapp set-router resolves the router slug on the connection given", async () => {
+    const { caller, calls } = fakeCaller({
+      "routers:list": [{ _id: "r1", slug: "front" }],
+      "whatsapp:setWhatsAppRouter": null,
+    });
+    await cli(["whatsapp", "set-router", "--slug", "front", "--connection", "c9"], caller);
+    expect(calls.at(-1)).toEqual({
+      kind: "mutation",
+      path: "whatsapp:setWhatsAppRouter",
+      args: { ...env, connectionId: "c9", routerId: "r1", replaceAgent: true },
+    });
+  });
+
+  test("an unknown slug fails with NOT_FOUND and exit code 1", async () => {
+    const { caller } = fakeCaller({ "agents:getBySlug": null });
+    const out = await cli(["whatsapp", "set-agent", "--slug", "nope", "--json"], caller);
+    expect(out.code).toBe(1);
+    expect(out.json).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+  });
+
+  test("threads list pages threads:list", async () => {
+    const { caller, calls } = fakeCaller({
+      "threads:list": { page: [{ _id: "t1" }], isDone: true, continueCursor: "" },
+    });
+    const out = await cli(["threads", "list", "--limit", "5", "--json"], caller);
+    expect(calls[0]!.args).toEqual({ ...env, paginationOpts: { numItems: 5, cursor: null } });
+    expect(out.json).toMatchObject({ data: [{ _id: "t1" }] });
+  });
+
+  test("messages list prints a thread's messages oldest first", async () => {
+    const { caller, calls } = fakeCaller({
+      "threads:messages": { page: [{ _id: "m2" }, { _id: "m1" }], isDone: true },
+    });
+    const out = await cli(["messages", "list", "--thread", "t1", "--json"], caller);
+    expect(calls[0]).toMatchObject({ path: "threads:messages", args: { threadId: "t1" } });
+    expect(out.json).toMatchObject({ data: [{ _id: "m1" }, { _id: "m2" }] });
+  });
+
+  test("messages list without --thread is a usage error", async () => {
+    const out = await cli(["messages", "list", "--json"], fakeCaller({}).caller);
+    expect(out.json).toMatchObject({ ok: false, error: { code: "USAGE" } });
+  });
+
+  test("handoff take and release call threads:takeOver and threads:release", async () => {
+    const { caller, calls } = fakeCaller({ "threads:takeOver": true, "threads:release": true });
+    const take = await cli(["handoff", "take", "--thread", "t1", "--json"], caller);
+    const release = await cli(["handoff", "release", "--thread", "t1", "--json"], caller);
+    expect(calls.map((c) => [c.kind, c.path, c.args.threadId])).toEqual([
+      ["mutation", "threads:takeOver", "t1"],
+      ["mutation", "threads:release", "t1"],
+    ]);
+    expect(take.json).toMatchObject({ data: { owner: "human", changed: true } });
+    expect(release.json).toMatchObject({ data: { owner: "ai", changed: true } });
+  });
+
+  test("templates list, create and delete reach the templates module", async () => {
+    const { caller, calls } = fakeCaller({
+      "whatsapp:getStatus": status,
+      "templates:list": [],
+      "templates:create": "tpl1",
+      "templates:remove": null,
+    });
+    await cli(["templates", "list"], caller);
+    const created = await cli(
+      [
+        "templates",
+        "create",
+        "--name",
+        "order_update",
+        "--language",
+        "en_US",
+        "--category",
+        "UTILITY",
+        "--components",
+        '[{"type":"BODY","text":"Hi"}]',
+        "--json",
+      ],
+      caller,
+    );
+    await cli(["templates", "delete", "tpl1"], caller);
+    const byPath = Object.fromEntries(calls.map((c) => [c.path, c]));
+    expect(byPath["templates:list"]!.args).toEqual({ ...env, connectionId: "c1" });
+    expect(byPath["templates:create"]).toEqual({
+      kind: "action",
+      path: "templates:create",
+      args: {
+        ...env,
+        connectionId: "c1",
+        name: "order_update",
+        language: "en_US",
+        category: "UTILITY",
+        components: [{ type: "BODY", text: "Hi" }],
+      },
+    });
+    expect(created.json).toMatchObject({ ok: true, data: { templateId: "tpl1" } });
+    expect(byPath["templates:remove"]).toEqual({
+      kind: "action",
+      path: "templates:remove",
+      args: { ...env, templateId: "tpl1" },
+    });
+  });
+
+  test("deliveries list --failed and deliveries replay", async () => {
+    const { caller, calls } = fakeCaller({
+      "deliveries:list": [],
+      "deliveries:replay": { _id: "d1", replays: 1, failed: false },
+    });
+    await cli(["deliveries", "list", "--failed"], caller);
+    const replay = await cli(["deliveries", "replay", "d1"], caller);
+    expect(calls).toEqual([
+      { kind: "query", path: "deliveries:list", args: { ...env, failedOnly: true } },
+      { kind: "mutation", path: "deliveries:replay", args: { ...env, deliveryId: "d1" } },
+    ]);
+    expect(replay.text).toContain("d1 replayed");
+  });
+
+  test("a ConvexError from the backend keeps its code in the envelope", async () => {
+    const error = Object.assign(new Error("x"), { data: { code: "FORBIDDEN", message: "no" } });
+    const out = await cli(
+      ["handoff", "take", "--thread", "t1", "--json"],
+      fakeCaller({ "threads:takeOver": error }).caller,
+    );
+    expect(out.json).toEqual({
+      ok: false,
+      command: "handoff take",
+      error: { code: "FORBIDDEN", message: "no" },
+    });
+  });
+
+  test("an unknown command prints the usage and exits 2", async () => {
+    const out = await cli(["nope"], fakeCaller({}).caller);
+    expect(out.code).toBe(2);
+    expect(out.text).toContain("whatsapp set-router --slug");
+  });
+});
+
+describe("against the local runtime with the real app", () => {
+  const demo = {
+    phoneNumber: "+15550100100",
+    providerPhoneNumberId: "PNID_CLI_TEST",
+    webhookSecret: "cli-test-secret",
+  };
+  let engine: Engine;
+  let server: LocalServer;
+  let caller: Caller;
+
+  beforeAll(async () => {
+    // Nothing may leave the machine: the provider and model hosts point at a closed port.
+    process.env.KAPSO_API_BASE_URL = "http://127.0.0.1:9";
+    process.env.OPENAI_BASE_URL = "http://127.0.0.1:9/v1";
+    engine = await createEngine({ root: path.join(import.meta.dirname, ".."), statePath: null });
+    const issuer = await loadIssuer(null);
+    server = await startServer({ engine, issuer, port: 0, sitePort: 0 });
+    await engine.t.mutation(makeFunctionReference<"mutation">("demo:seed"), {
+      clerkOrgId: DEMO_CLAIMS.org_id,
+      orgName: DEMO_CLAIMS.org_name,
+      userId: DEMO_CLAIMS.subject,
+      ...demo,
+    });
+    const client = new ConvexHttpClient(server.url);
+    client.setAuth(await issuer.sign(DEMO_CLAIMS));
+    caller = httpCaller(client);
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await engine.close();
+  });
+
+  test("whatsapp status shows the seeded demo number with its agent", async () => {
+    const out = await cli(["whatsapp", "status", "--json"], caller);
+    expect(out.json).toMatchObject({
+      ok: true,
+      data: {
+        enabled: true,
+        connections: [{ phoneNumber: demo.phoneNumber, status: "connected" }],
+      },
+    });
+  });
+
+  test("set-router then set-agent switch the number's handler", async () => {
+    await cli(["whatsapp", "set-router", "--slug", "front-desk"], caller);
+    const routed = (await cli(["whatsapp", "status", "--json"], caller)).json as {
+      data: { connections: { routerId?: string; agentId?: string }[] };
+    };
+    expect(routed.data.connections[0]!.routerId).toBeDefined();
+    expect(routed.data.connections[0]!.agentId).toBeUndefined();
+    await cli(["whatsapp", "set-agent", "--slug", "support"], caller);
+    const back = (await cli(["whatsapp", "status", "--json"], caller)).json as typeof routed;
+    expect(back.data.connections[0]!.agentId).toBeDefined();
+  });
+
+  test("a simulated inbound appears in threads, messages and deliveries; handoff toggles", async () => {
+    const body = kapsoInboundBody({
+      from: "+15551234567",
+      name: "Sam",
+      text: "Where is my order?",
+      phoneNumberId: demo.providerPhoneNumberId,
+    });
+    const response = await postInbound(server.siteUrl, demo.webhookSecret, body);
+    expect(response.status).toBe(200);
+
+    const threads = (await cli(["threads", "list", "--json"], caller)).json as {
+      data: { _id: string; channelParams: { phoneNumber: string } }[];
+    };
+    expect(threads.data.map((t) => t.channelParams.phoneNumber)).toEqual(["+15551234567"]);
+    const threadId = threads.data[0]!._id;
+
+    const messages = (await cli(["messages", "list", "--thread", threadId, "--json"], caller))
+      .json as { data: { role: string; content: string }[] };
+    expect(messages.data[0]).toMatchObject({ role: "user", content: "Where is my order?" });
+
+    const take = await cli(["handoff", "take", "--thread", threadId, "--json"], caller);
+    expect(take.json).toMatchObject({ ok: true, data: { changed: true } });
+    const owned = (await cli(["threads", "list", "--json"], caller)).json as {
+      data: { owner: string }[];
+    };
+    expect(owned.data[0]!.owner).toBe("human");
+    await cli(["handoff", "release", "--thread", threadId], caller);
+    const released = (await cli(["threads", "list", "--json"], caller)).json as typeof owned;
+    expect(released.data[0]!.owner).toBe("ai");
+
+    const deliveries = (await cli(["deliveries", "list", "--json"], caller)).json as {
+      data: { verdict: string }[];
+    };
+    expect(deliveries.data.map((d) => d.verdict)).toContain("accepted");
+  });
+});
+});
