@@ -300,4 +300,3 @@ describe("against the local runtime with the real app", () => {
     expect(deliveries.data.map((d) => d.verdict)).toContain("accepted");
   });
 });
-});
