@@ -76,23 +76,26 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
   const setDefault = (name: string, value: string) => {
     if (!process.env[name]) process.env[name] = value;
   };
-  const provider = await startOptional(
-    "fakeProvider.ts",
-    "startFakeProvider",
-    {
-      port: ports.provider,
-      webhookUrl: `${siteUrl}/webhook/kapso/messages`,
-      webhookSecret: demo.webhookSecret,
-      phoneNumberId: demo.providerPhoneNumberId,
-      phoneNumber: demo.phoneNumber,
-    },
-    log,
-  );
+  // The fake provider stands in for Kapso unless a real KAPSO_API_KEY is configured.
+  const provider = process.env.KAPSO_API_KEY
+    ? null
+    : await startOptional(
+        "fakeProvider.ts",
+        "startFakeProvider",
+        {
+          port: ports.provider,
+          webhookUrl: `${siteUrl}/webhook/kapso/messages`,
+          webhookSecret: demo.webhookSecret,
+          phoneNumberId: demo.providerPhoneNumberId,
+          phoneNumber: demo.phoneNumber,
+        },
+        log,
+      );
   if (provider) {
     closers.push(() => provider.close());
-    setDefault("KAPSO_API_BASE_URL", provider.url);
+    process.env.KAPSO_API_BASE_URL = provider.url;
+    process.env.KAPSO_API_KEY = "local-kapso-key";
   }
-  setDefault("KAPSO_API_KEY", "local-kapso-key");
   let model: Closable | null = null;
   if (!process.env.OPENAI_API_KEY) {
     model = await startOptional("standInModel.ts", "startStandInModel", { port: ports.model }, log);
