@@ -139,6 +139,13 @@ const CASES: Record<string, Case> = {
   "memoryPools:create": { args: () => ({ name: "Intruder pool" }), admin: true },
   "memoryPools:remove": { args: (ids) => ({ memoryPoolId: ids.memoryPoolId }), admin: true },
   "whatsapp:getConnection": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
+  // Inbound (convex/deliveries.ts, convex/webhooks.ts)
+  "deliveries:list": { args: () => ({ failedOnly: true }) },
+  "deliveries:replay": { args: (ids) => ({ deliveryId: ids.deliveryId }), admin: true },
+  "webhooks:rotateWebhookSecret": {
+    args: (ids) => ({ connectionId: ids.kapsoConnectionId }),
+    admin: true,
+  },
 };
 
 /** Every row of organization A, as JSON, to prove that a call changed nothing of it. */
