@@ -258,7 +258,11 @@ export async function startStandInModel(options: { port?: number } = {}) {
       model
         .handle(request)
         .then(async (response) => {
-          res.writeHead(response.status, Object.fromEntries(response.headers));
+          const headers: Record<string, string> = {};
+          response.headers.forEach((value, key) => {
+            headers[key] = value;
+          });
+          res.writeHead(response.status, headers);
           res.end(await response.text());
         })
         .catch(() => res.destroy());
