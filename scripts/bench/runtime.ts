@@ -19,8 +19,11 @@ function percentile(sorted: number[], p: number) {
 }
 
 async function main() {
-  const sizesArg = process.argv.find((a) => a.startsWith("--sizes="))?.slice(8) ??
-    (process.argv.includes("--sizes") ? process.argv[process.argv.indexOf("--sizes") + 1] : undefined);
+  const sizesArg =
+    process.argv.find((a) => a.startsWith("--sizes="))?.slice(8) ??
+    (process.argv.includes("--sizes")
+      ? process.argv[process.argv.indexOf("--sizes") + 1]
+      : undefined);
   const sizes = (sizesArg ?? "1000,10000,50000").split(",").map(Number);
   const dir = mkdtempSync(path.join(tmpdir(), "switchboard-bench-"));
   const statePath = path.join(dir, "state.json");
@@ -34,7 +37,10 @@ async function main() {
         const batch = Math.min(1000, size - count);
         await engine.t.run(async (ctx) => {
           for (let i = 0; i < batch; i++) {
-            await ctx.db.insert("notes", { channel: `c${(count + i) % 100}`, text: `n${count + i}` });
+            await ctx.db.insert("notes", {
+              channel: `c${(count + i) % 100}`,
+              text: `n${count + i}`,
+            });
           }
         });
         count += batch;
