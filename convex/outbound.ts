@@ -49,6 +49,17 @@ export const CUSTOMER_SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const rateLimiter = new RateLimiter(components.rateLimiter);
 
+/** Attempt outcomes that were provider sends (the rest are reconciliation steps). */
+const PROVIDER_CALLS: SendAttempt["outcome"][] = [
+  "accepted",
+  "transient",
+  "permanent",
+  "ambiguous",
+];
+
+/** History lookups of one ambiguous send before it is given up as unconfirmed. */
+const MAX_LOOKUPS = 4;
+
 /** Whether free-form messages may be sent on a thread at `now`. */
 export function isWindowOpen(thread: Pick<Doc<"threads">, "channelParams">, now: number) {
   const last = thread.channelParams.lastInboundAt;
@@ -379,7 +390,7 @@ export const paceForNumber = internalMutation({
 });
 
 /** What the provider action needs for one call; null when the send is no longer due. */
-export const beginAttempt = internalMutation({
+export const getJob = internalQuery({
   args: { sendId: v.id("outboundSends") },
   returns: v.union(
     v.null(),
@@ -395,7 +406,6 @@ export const beginAttempt = internalMutation({
   handler: async (ctx, { sendId }) => {
     const send = await ctx.db.get("outboundSends", sendId);
     if (send === null || send.state !== "scheduled") return null;
-    await ctx.db.patch("outboundSends", sendId, { state: "sending", updatedAt: Date.now() });
     return {
       messageId: send.messageId,
       connectionId: send.connectionId,
@@ -404,6 +414,32 @@ export const beginAttempt = internalMutation({
       ...(send.templatePayload !== undefined ? { templatePayload: send.templatePayload } : {}),
       ...(send.providerMediaId !== undefined ? { providerMediaId: send.providerMediaId } : {}),
     };
+  },
+});
+
+/**
+ * Claims the call right before it is made. A call that runs too late for its one-second slot
+ * (the scheduler was busy) does not go out in someone else's second: it takes a new slot.
+ */
+export const beginAttempt = internalMutation({
+  args: { sendId: v.id("outboundSends") },
+  returns: v.boolean(),
+  handler: async (ctx, { sendId }) => {
+    const send = await ctx.db.get("outboundSends", sendId);
+    if (send === null || send.state !== "scheduled") return false;
+    const now = Date.now();
+    const slotStart = Math.floor((send.nextAttemptAt ?? now) / 1_000) * 1_000;
+    if (now < slotStart) {
+      // Timers may fire a little early: never call before the slot's second starts.
+      await ctx.scheduler.runAfter(slotStart - now, internal.provider.sendOutbound, { sendId });
+      return false;
+    }
+    if (now >= slotStart + 1_000 - outboundConfig().slotMarginMs) {
+      await reserveNumberSlot(ctx, sendId);
+      return false;
+    }
+    await ctx.db.patch("outboundSends", sendId, { state: "sending", updatedAt: now });
+    return true;
   },
 });
 
@@ -518,7 +554,8 @@ export const recordAttempt = internalMutation({
   returns: v.null(),
   handler: async (ctx, { sendId, startedAt, providerMessageId, failure }) => {
     const send = await ctx.db.get("outboundSends", sendId);
-    if (send === null || send.state !== "sending") return null;
+    // `scheduled`: the call failed before it was claimed (media upload, missing credentials).
+    if (send === null || (send.state !== "sending" && send.state !== "scheduled")) return null;
     const now = Date.now();
     if (providerMessageId !== undefined) {
       await settleAccepted(ctx, send, providerMessageId, {
@@ -539,7 +576,7 @@ export const recordAttempt = internalMutation({
     };
     const attempts = [...send.attempts, attempt];
     const config = outboundConfig();
-    const calls = attempts.filter((a) => a.outcome !== "found" && a.outcome !== "not_found");
+    const calls = attempts.filter((a) => PROVIDER_CALLS.includes(a.outcome));
     if (
       failure.kind === "permanent" ||
       (failure.kind === "transient" && calls.length >= config.maxAttempts)
@@ -614,7 +651,12 @@ export const recordReconciliation = internalMutation({
   args: {
     sendId: v.id("outboundSends"),
     startedAt: v.number(),
-    verdict: v.union(v.literal("found"), v.literal("not_found"), v.literal("unknowable")),
+    verdict: v.union(
+      v.literal("found"),
+      v.literal("not_found"),
+      v.literal("unknowable"),
+      v.literal("lookup_failed"),
+    ),
     providerMessageId: v.optional(v.string()),
     error: v.optional(v.string()),
   },
@@ -631,11 +673,34 @@ export const recordReconciliation = internalMutation({
       });
       return null;
     }
-    if (verdict === "unknowable") {
+    const lookups = send.attempts.filter((a) => a.outcome === "lookup_failed").length;
+    if (verdict === "lookup_failed" && lookups + 1 < MAX_LOOKUPS) {
+      // The history could not be read: look again later, never resend on a guess.
+      const delay = outboundConfig().reconcileDelayMs * 2 ** (lookups + 1);
+      await ctx.db.patch("outboundSends", sendId, {
+        attempts: [
+          ...send.attempts,
+          { startedAt, finishedAt: now, outcome: "lookup_failed", error },
+        ],
+        nextAttemptAt: now + delay,
+        updatedAt: now,
+      });
+      await ctx.scheduler.runAfter(delay, internal.provider.reconcileOutbound, { sendId });
+      return null;
+    }
+    if (verdict === "unknowable" || verdict === "lookup_failed") {
       await settleFailed(
         ctx,
         send,
-        [...send.attempts, { startedAt, finishedAt: now, outcome: "ambiguous", error }],
+        [
+          ...send.attempts,
+          {
+            startedAt,
+            finishedAt: now,
+            outcome: verdict === "unknowable" ? "ambiguous" : "lookup_failed",
+            error,
+          },
+        ],
         {
           code: 0,
           title: "Send unconfirmed",
@@ -649,7 +714,7 @@ export const recordReconciliation = internalMutation({
       ...send.attempts,
       { startedAt, finishedAt: now, outcome: "not_found" as const },
     ];
-    const calls = attempts.filter((a) => a.outcome !== "found" && a.outcome !== "not_found");
+    const calls = attempts.filter((a) => PROVIDER_CALLS.includes(a.outcome));
     if (calls.length >= outboundConfig().maxAttempts) {
       await settleFailed(ctx, send, attempts, {
         code: 0,

@@ -117,9 +117,9 @@ export const sendOutbound = internalAction({
   args: { sendId: v.id("outboundSends") },
   returns: v.null(),
   handler: async (ctx, { sendId }) => {
-    const job = await ctx.runMutation(internal.outbound.beginAttempt, { sendId });
+    const job = await ctx.runQuery(internal.outbound.getJob, { sendId });
     if (job === null) return null;
-    const startedAt = Date.now();
+    let startedAt = Date.now();
     try {
       const { client, target } = await clientForConnection(ctx, job.connectionId);
       let mediaId = job.providerMediaId;
@@ -139,6 +139,9 @@ export const sendOutbound = internalAction({
           providerMediaId: mediaId,
         });
       }
+      // Claimed last, right before the call, so the call leaves inside its pacing slot.
+      if (!(await ctx.runMutation(internal.outbound.beginAttempt, { sendId }))) return null;
+      startedAt = Date.now();
       const providerMessageId = await cloud.sendMessage(client, {
         phoneNumberId: target.phoneNumberId,
         to: job.recipient,
@@ -224,7 +227,7 @@ export const reconcileOutbound = internalAction({
       await ctx.runMutation(internal.outbound.recordReconciliation, {
         sendId,
         startedAt,
-        verdict: "unknowable",
+        verdict: "lookup_failed",
         error: cloud.classifyFailure(error).message,
       });
     }

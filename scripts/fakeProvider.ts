@@ -273,12 +273,13 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     res: ServerResponse,
     phoneNumberId: string,
     body: Record<string, unknown>,
+    arrivedAt: number,
   ) {
     if (body.status === "read") {
       reads.push(body);
       return json(res, 200, { success: true });
     }
-    const request: SentRequest = { at: Date.now(), phoneNumberId, body, outcome: "rejected" };
+    const request: SentRequest = { at: arrivedAt, phoneNumberId, body, outcome: "rejected" };
     sent.push(request);
     if (
       body.messaging_product !== "whatsapp" ||
@@ -434,6 +435,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
   const httpServer = createServer((req, res) => {
     void (async () => {
+      const arrivedAt = Date.now();
       const url = new URL(req.url ?? "/", "http://fake");
       let parts = url.pathname.split("/").filter(Boolean);
       if (parts[0] === "platform" && parts[1] === "v1")
@@ -444,7 +446,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       if (!id || !resource) return graphError(res, 404, 100, "Unknown path");
       if (resource === "messages" && req.method === "POST") {
         const body = JSON.parse((await readBody(req)).toString("utf8")) as Record<string, unknown>;
-        return handleSend(res, id, body);
+        return handleSend(res, id, body, arrivedAt);
       }
       if (resource === "messages" && req.method === "GET")
         return handleHistory(res, id, url.searchParams);

@@ -357,12 +357,18 @@ describe("pacing", () => {
   test("500 sends at once for one number: none lost, never above the rate, pair limit kept", async () => {
     h = await startHarness({
       provider: { statusDelaysMs: false },
-      env: { OUTBOUND_PAIR_BURST: "5", OUTBOUND_PAIR_PER_MINUTE: "120" },
+      // Generous send timeout: 100 sends start in the same second on two shared cores.
+      env: {
+        OUTBOUND_PAIR_BURST: "5",
+        OUTBOUND_PAIR_PER_MINUTE: "120",
+        OUTBOUND_SEND_TIMEOUT_MS: "10000",
+        OUTBOUND_SLOT_MARGIN_MS: "500",
+      },
     });
     const harness = h;
     await harness.t.run((ctx) =>
       ctx.db.patch("whatsappConnections", harness.connectionId, {
-        pacing: { messagesPerSecond: 100 },
+        pacing: { messagesPerSecond: 50 },
       }),
     );
     const threads = [];
@@ -383,8 +389,8 @@ describe("pacing", () => {
     const texts = harness.fake.accepted.map((m) => (m.body.text as { body: string }).body);
     expect(new Set(texts).size).toBe(500);
     const perSecond = [...harness.fake.arrivalsPerSecond("PNID_SALES").values()];
-    expect(Math.max(...perSecond)).toBeLessThanOrEqual(100);
-    expect(perSecond.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...perSecond)).toBeLessThanOrEqual(50);
+    expect(perSecond.length).toBeGreaterThanOrEqual(10);
     // Pair limit: 5 at once, then one every 500 ms for the busy customer.
     const busyTimes = harness.fake.accepted
       .filter((m) => m.body.to === "+15558880000")

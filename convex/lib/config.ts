@@ -70,6 +70,8 @@ export type OutboundConfig = {
   /** Meta's pair limit: sends to one customer per minute, with a burst allowance. */
   pairPerMinute: number;
   pairBurst: number;
+  /** A call claimed later than this before the end of its one-second slot takes a new slot. */
+  slotMarginMs: number;
 };
 
 function numberVar(name: string, fallback: number): number {
@@ -88,6 +90,7 @@ export function outboundConfig(): OutboundConfig {
     reconcileDelayMs: numberVar("OUTBOUND_RECONCILE_DELAY_MS", 30_000),
     pairPerMinute: numberVar("OUTBOUND_PAIR_PER_MINUTE", 10),
     pairBurst: numberVar("OUTBOUND_PAIR_BURST", 45),
+    slotMarginMs: Math.min(900, numberVar("OUTBOUND_SLOT_MARGIN_MS", 300)),
   };
 }
 

@@ -448,6 +448,7 @@ export const vSendAttempt = v.object({
     v.literal("ambiguous"),
     v.literal("found"),
     v.literal("not_found"),
+    v.literal("lookup_failed"),
   ),
   httpStatus: v.optional(v.number()),
   code: v.optional(v.number()),
