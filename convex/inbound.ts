@@ -39,6 +39,7 @@ import {
   mergeStatus,
   parkStatus,
 } from "./statuses";
+import { handOffToHuman } from "./handoff";
 import { findConnectedByPhoneNumberId, getIntegration } from "./whatsapp";
 
 /** Bodies up to this size are kept on deliveries that may need a replay. */
@@ -398,18 +399,26 @@ async function ingestMessage(delivery: Delivery, item: ParsedMessage) {
       lastInboundAt: Math.max(params.lastInboundAt ?? 0, item.timestamp),
     };
   }
-  if (item.origin === "business_app" && thread.owner !== "human") {
-    // A person answered from the WhatsApp Business app: the AI steps aside.
-    patch.owner = "human";
-    patch.ownerChangedAt = delivery.args.receivedAt;
-  }
   let schedule = false;
   if (item.direction === "inbound" && item.role === "user" && item.triggersRouting) {
     patch.generation = thread.generation + 1;
     if (handling === "no_handler") delivery.deadLetter("no_handler", connection._id);
-    schedule = handling === "active" && (patch.owner ?? thread.owner) === "ai";
+    schedule = handling === "active" && thread.owner === "ai";
   }
   await ctx.db.patch("threads", thread._id, patch);
+  if (item.origin === "business_app") {
+    // A person answered from the WhatsApp Business app: the AI steps aside (recorded in the
+    // handoff history; a thread a human already owns only records the activity).
+    await handOffToHuman(
+      ctx,
+      { ...thread, ...patch },
+      {
+        reason: "business_app_reply",
+        by: { kind: "system" },
+        now: delivery.args.receivedAt,
+      },
+    );
+  }
   if (schedule) {
     await ctx.scheduler.runAfter(routingDelayMs(), internal.routing.route, {
       threadId: thread._id,

@@ -519,6 +519,8 @@ describe("echoes", () => {
     const [thread] = await allRows(t, "threads");
     expect(thread!.owner).toBe("human");
     expect(thread!.ownerChangedAt).toBe(NOW.getTime());
+    const history = await t.run((ctx) => ctx.db.query("handoffEvents").collect());
+    expect(history.map((h) => [h.to, h.reason])).toEqual([["human", "business_app_reply"]]);
     // The customer writes again: stored, but no agent turn while a human owns the thread.
     await sendKapso(kapsoText({ id: "wamid.in2", phoneNumberId: PNID, from: "15551234567" }));
     expect(await routingJobs(t)).toHaveLength(1);
