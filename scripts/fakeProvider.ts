@@ -154,7 +154,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       "x-webhook-payload-version": "v2",
       "x-idempotency-key": randomUUID(),
     };
-    let status = 0;
+    let status: number;
     try {
       if (options.deliverWebhook) {
         status = (await options.deliverWebhook({ url: hook.url, headers, body })).status;
@@ -217,7 +217,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     inflight++;
     const timer = setTimeout(() => {
       timers.delete(timer);
-      run().finally(() => inflight--);
+      void run().finally(() => inflight--);
     }, ms);
     timers.add(timer);
   }

@@ -36,11 +36,12 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
 export async function startHarness(
   options: { provider?: FakeProviderOptions; env?: Record<string, string> } = {},
 ) {
-  let t: TestConvex | undefined;
+  // Webhooks are routed into the engine created below (the provider must start first).
+  const engine: { t?: TestConvex } = {};
   const fake: FakeProvider = await startFakeProvider({
     ...options.provider,
     deliverWebhook: async (request) => {
-      const response = await t!.fetch(new URL(request.url).pathname, {
+      const response = await engine.t!.fetch(new URL(request.url).pathname, {
         method: "POST",
         headers: request.headers,
         body: request.body,
@@ -58,12 +59,13 @@ export async function startHarness(
     ...options.env,
   };
   for (const [name, value] of Object.entries(vars)) vi.stubEnv(name, value);
-  t = newTest();
+  const t = newTest();
+  engine.t = t;
   const { admin, organizationId } = await provisionTenant(t, "org_a");
   const connectionId = await admin.mutation(api.whatsapp.setupWhatsApp, { ...env, label: "Sales" });
   const customerId = await waitFor(
     () =>
-      t!.run(async (ctx) => {
+      t.run(async (ctx) => {
         const c = await ctx.db.get("whatsappConnections", connectionId);
         return c?.setupLinkUrl !== undefined ? c.kapsoCustomerId : undefined;
       }),
@@ -77,7 +79,7 @@ export async function startHarness(
   });
   await waitFor(
     () =>
-      t!.run(
+      t.run(
         async (ctx) =>
           (await ctx.db.get("whatsappConnections", connectionId))?.providerWebhookId !== undefined,
       ),
