@@ -1,19 +1,38 @@
 /**
- * The database side of an agent turn: `begin` (single-flight check, trigger messages, router
- * rules, the run row), the bounded context read, and every side effect a run may cause (sends,
- * handoff, memory), each re-checking that the run's generation is still the thread's current
- * one so a superseded run changes nothing. The model loop lives in agentTurn.ts. `list` is the
- * dashboard's view of runs.
+ * The database side of an agent turn: `begin` (single-flight check, trigger messages, tenant
+ * escalation keywords before any model, per-tenant turn and spend limits, router rules or the
+ * agent a previous agent passed the thread to, the run row), the bounded context read, and
+ * every side effect a run may cause (sends, handoffs, memory, follow-ups, leads), each
+ * re-checking that the run's generation is still the thread's current one so a superseded run
+ * changes nothing. The model loop lives in agentTurn.ts. `list` is the dashboard's view of runs.
  */
 import { v } from "convex/values";
+import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
-import { handOffToHuman } from "./handoff";
+import { scheduleFollowUp } from "./followUps";
+import { handOffToHuman, handoffSettings, matchEscalationKeyword } from "./handoff";
+import { qualifyLead } from "./leads";
 import { getOwned, orgQuery } from "./lib/auth";
+import { isAppError } from "./lib/errors";
 import { evaluateRules, type RoutableMessage } from "./lib/routerRules";
-import { vOutboundContent, vRunOutcome, vToolCallRecord } from "./lib/validators";
-import { recentMemories, searchMemories, storeMemory } from "./memories";
+import {
+  vFollowUpTemplate,
+  vOutboundContent,
+  vRunOutcome,
+  vToolCallRecord,
+} from "./lib/validators";
+import {
+  numberRef,
+  poolHistory,
+  poolNumbers,
+  recentMemories,
+  searchMemories,
+  storeMemory,
+  type NumberRef,
+} from "./memories";
 import { enqueueOutbound } from "./outbound";
+import { chargeModelTokens, modelBudgetWait, reserveTurnSlot } from "./tenantLimits";
 import { getIntegration } from "./whatsapp";
 
 /** At most this many customer messages of one burst are treated as the run's trigger. */
@@ -22,6 +41,10 @@ export const MAX_TRIGGER_MESSAGES = 20;
 export const MAX_MESSAGES_PER_TURN = 3;
 /** Recorded tool arguments and results are cut to this many characters. */
 export const MAX_RECORDED_CHARS = 2_000;
+/** Runs read to count a thread's consecutive fallback replies (repeated failure). */
+const MAX_FALLBACK_LOOKBACK = 50;
+/** `note` of a run started because another agent passed the thread on (one hop per burst). */
+export const PASSED_ON_NOTE = "Passed on by another agent.";
 
 const vCandidate = v.object({
   agentId: v.id("agents"),
@@ -102,6 +125,17 @@ async function resolveHandler(
   connection: Doc<"whatsappConnections">,
   burst: Doc<"messages">[],
 ): Promise<Handler> {
+  if (thread.agentHandoff !== undefined) {
+    // Another agent passed the thread on: its choice holds until the next agent handoff.
+    const pinned = await liveAgent(ctx, thread, thread.currentAgentId);
+    if (pinned) {
+      return {
+        kind: "agent",
+        agent: pinned,
+        reason: "passed on by another agent (agents.handoff)",
+      };
+    }
+  }
   const direct = await liveAgent(ctx, thread, connection.agentId);
   if (direct) return { kind: "agent", agent: direct, reason: "the connection's agent" };
   const router = connection.routerId ? await ctx.db.get("routers", connection.routerId) : null;
@@ -143,15 +177,34 @@ async function resolveHandler(
   };
 }
 
+/** The first escalation keyword of the tenant in the burst, with the message it was in. */
+function escalation(burst: Doc<"messages">[], keywords: string[]) {
+  if (keywords.length === 0) return null;
+  for (const message of burst) {
+    const keyword = matchEscalationKeyword(message.content, keywords);
+    if (keyword !== null) return { keyword, text: message.content };
+  }
+  return null;
+}
+
 /**
  * Starts a turn: exits if the generation moved on or a run for it already exists; records a
  * `silent` run for human-owned threads and a `no_handler` run when nobody can answer (visible,
- * never silence); otherwise resolves the handler and inserts the `running` row.
+ * never silence); hands the thread to a human, without any model call, when the burst contains
+ * one of the tenant's escalation keywords; delays the turn (reschedules it, never drops it)
+ * while the tenant is over its turn or model-spend limit; otherwise resolves the handler and
+ * inserts the `running` row. `reserved`: the turn already holds a slot of the tenant's bucket.
+ * `handoverFrom`: the run of the agent that passed the thread on (its burst is answered).
  */
 export const begin = internalMutation({
-  args: { threadId: v.id("threads"), generation: v.number() },
+  args: {
+    threadId: v.id("threads"),
+    generation: v.number(),
+    reserved: v.optional(v.boolean()),
+    handoverFrom: v.optional(v.id("agentRuns")),
+  },
   returns: vBegin,
-  handler: async (ctx, { threadId, generation }) => {
+  handler: async (ctx, { threadId, generation, reserved, handoverFrom }) => {
     const thread = await ctx.db.get("threads", threadId);
     if (thread === null) return { kind: "skip" as const, reason: "thread deleted" };
     if (thread.generation !== generation) return { kind: "skip" as const, reason: "superseded" };
@@ -164,7 +217,15 @@ export const begin = internalMutation({
       return { kind: "skip" as const, reason: "already handled" };
     }
     const connection = await ctx.db.get("whatsappConnections", thread.connectionId);
-    const burst = await triggerMessages(ctx, threadId);
+    let burst = await triggerMessages(ctx, threadId);
+    const previous = handoverFrom ? await ctx.db.get("agentRuns", handoverFrom) : null;
+    if (burst.length === 0 && previous !== null && previous.threadId === threadId) {
+      // The agent that passed the thread on may have said a word first: its burst still counts.
+      const rows = await Promise.all(
+        previous.triggerMessageIds.map((id) => ctx.db.get("messages", id)),
+      );
+      burst = rows.filter((m): m is Doc<"messages"> => m !== null);
+    }
     const now = Date.now();
     const base = {
       organizationId: thread.organizationId,
@@ -193,6 +254,37 @@ export const begin = internalMutation({
     if (thread.owner === "human") return await finished("silent", "A human owns this thread.");
     if (burst.length === 0) return await finished("silent", "No new customer message to answer.");
     if (connection === null) return await finished("no_handler", "The connection was deleted.");
+    const settings = await handoffSettings(ctx, thread);
+    const escalated = escalation(burst, settings.escalationKeywords);
+    if (escalated !== null) {
+      const note = `Escalation keyword "${escalated.keyword}": handed to a human before any model call.`;
+      const runId = await ctx.db.insert("agentRuns", {
+        ...base,
+        outcome: "handed_off",
+        note,
+        finishedAt: now,
+        latencyMs: 0,
+      });
+      await handOffToHuman(ctx, thread, {
+        reason: "escalation_keyword",
+        summary: `The customer used the escalation keyword "${escalated.keyword}": "${escalated.text.slice(0, 300)}"`,
+        by: { kind: "system" },
+        now,
+      });
+      return { kind: "done" as const, runId, reason: note };
+    }
+    // Per-tenant fairness: over the limit, the same routing job comes back later (not dropped).
+    let wait = reserved === true ? 0 : await reserveTurnSlot(ctx, thread);
+    if (wait === 0) wait = await modelBudgetWait(ctx, thread);
+    if (wait > 0) {
+      await ctx.scheduler.runAfter(wait, internal.routing.route, {
+        threadId,
+        generation,
+        reserved: true,
+        ...(handoverFrom ? { handoverFrom } : {}),
+      });
+      return { kind: "skip" as const, reason: `tenant limit: delayed ${wait} ms` };
+    }
     const handler = await resolveHandler(ctx, thread, connection, burst);
     if (handler.kind === "none") return await finished("no_handler", handler.reason);
     if (handler.kind === "agent") {
@@ -202,6 +294,7 @@ export const begin = internalMutation({
         agentId: handler.agent._id,
         ...(handler.routerId ? { routerId: handler.routerId } : {}),
         decision: { agentId: handler.agent._id, reason: handler.reason },
+        ...(previous !== null ? { note: PASSED_ON_NOTE } : {}),
       });
       await ctx.db.patch("threads", threadId, { currentAgentId: handler.agent._id });
       return { kind: "run" as const, runId, agentId: handler.agent._id, reason: handler.reason };
@@ -251,10 +344,16 @@ export const setDecision = internalMutation({
   },
 });
 
+function numberLabel(n: NumberRef) {
+  return n.phoneNumber ? `${n.label} (${n.phoneNumber})` : n.label;
+}
+
 /**
  * Everything the prompt needs, read with a fixed number of index reads whatever the thread's
  * length: thread, connection, contact, organization, agent, integration config, the last
- * `maxContextMessages` messages and the newest memories.
+ * `maxContextMessages` messages, the newest memories (tagged with the number they were learned
+ * on when it is another one), the contact's recent messages on the pool's other numbers, the
+ * handoff summary and the note of an agent that passed the thread on.
  */
 export async function loadTurnContext(ctx: QueryCtx, runId: Id<"agentRuns">) {
   const run = await ctx.db.get("agentRuns", runId);
@@ -272,6 +371,24 @@ export async function loadTurnContext(ctx: QueryCtx, runId: Id<"agentRuns">) {
     .order("desc")
     .take(agent.maxContextMessages);
   const memories = await recentMemories(ctx, thread.contactId);
+  const numbers = new Map<string, NumberRef>([[connection._id, numberRef(connection)]]);
+  for (const m of memories) {
+    if (!numbers.has(m.sourceConnectionId)) {
+      const source = await ctx.db.get("whatsappConnections", m.sourceConnectionId);
+      if (source !== null) numbers.set(source._id, numberRef(source));
+    }
+  }
+  const otherNumbers = (await poolHistory(ctx, thread)).map((m) => ({
+    source: numberLabel(m.source),
+    role: m.role,
+    content: m.content,
+    createdAt: m.createdAt,
+  }));
+  const passer =
+    thread.agentHandoff !== undefined && thread.currentAgentId === agent._id
+      ? thread.agentHandoff
+      : undefined;
+  const passerAgent = passer?.fromAgentId ? await ctx.db.get("agents", passer.fromAgentId) : null;
   return {
     generation: run.generation,
     agent: {
@@ -294,7 +411,22 @@ export async function loadTurnContext(ctx: QueryCtx, runId: Id<"agentRuns">) {
     },
     businessName: organization?.name,
     history: newest.reverse().map((m) => ({ role: m.role, content: m.content })),
-    memories: memories.map((m) => m.content),
+    memories: memories.map((m) => {
+      const source = numbers.get(m.sourceConnectionId);
+      return m.sourceConnectionId === connection._id || source === undefined
+        ? m.content
+        : `${m.content} (learned via ${numberLabel(source)})`;
+    }),
+    otherNumbers,
+    ...(thread.handoffSummary !== undefined ? { handoffSummary: thread.handoffSummary } : {}),
+    ...(passer !== undefined
+      ? {
+          passedOn: {
+            note: passer.note,
+            ...(passerAgent !== null ? { from: `${passerAgent.name} (${passerAgent.slug})` } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -443,13 +575,50 @@ export const handoff = internalMutation({
   },
 });
 
+/**
+ * `memory.search`: the run's contact's memories, optionally only those learned on one number of
+ * its pool ("this", or a pooled number's label or phone number); each hit names its number.
+ */
 export const searchMemory = internalQuery({
-  args: { runId: v.id("agentRuns"), query: v.string(), limit: v.number() },
-  handler: async (ctx, { runId, query, limit }) => {
+  args: {
+    runId: v.id("agentRuns"),
+    query: v.string(),
+    limit: v.number(),
+    source: v.optional(v.string()),
+  },
+  handler: async (ctx, { runId, query, limit, source }) => {
     const run = await ctx.db.get("agentRuns", runId);
     const thread = run ? await ctx.db.get("threads", run.threadId) : null;
     if (thread === null) return [];
-    return await searchMemories(ctx, thread.contactId, query, limit);
+    const numbers = await poolNumbers(ctx, thread);
+    let only: NumberRef | undefined;
+    if (source !== undefined) {
+      const wanted = source.trim().toLowerCase();
+      const digits = wanted.replace(/[^\d]/g, "");
+      only =
+        wanted === "this"
+          ? numbers.find((n) => n.connectionId === thread.connectionId)
+          : numbers.find(
+              (n) =>
+                n.label.toLowerCase() === wanted ||
+                (digits !== "" && n.phoneNumber?.replace(/[^\d]/g, "") === digits),
+            );
+      if (only === undefined) {
+        return {
+          error: `No number "${source}" shares this customer's memory. Numbers: ${numbers.map(numberLabel).join(", ")}.`,
+        };
+      }
+    }
+    const hits = await searchMemories(ctx, thread.contactId, query, limit, only?.connectionId);
+    return hits.map((h) => {
+      const from = numbers.find((n) => n.connectionId === h.sourceConnectionId);
+      return {
+        kind: h.kind,
+        content: h.content,
+        at: new Date(h.createdAt).toISOString(),
+        source: from ? numberLabel(from) : "a number no longer in this memory pool",
+      };
+    });
   },
 });
 
@@ -466,6 +635,165 @@ export const storeMemoryForRun = internalMutation({
     if (current === null) return { error: "superseded" };
     await storeMemory(ctx, current.thread, { kind, content, now: Date.now() });
     return { stored: true as const };
+  },
+});
+
+/**
+ * The run sent its agent's fallback reply (the model kept failing): marks it and counts the
+ * thread's fallback replies in a row, this one included (runs that answered nothing — silent,
+ * superseded, still running — are skipped; an answer or a handoff ends the streak). The turn
+ * hands off with `repeated_failure` once the count reaches the tenant's limit.
+ */
+export const recordFallback = internalMutation({
+  args: { runId: v.id("agentRuns") },
+  returns: v.object({ consecutive: v.number(), limit: v.number() }),
+  handler: async (ctx, { runId }) => {
+    const run = await ctx.db.get("agentRuns", runId);
+    if (run === null) return { consecutive: 0, limit: 0 };
+    await ctx.db.patch("agentRuns", runId, { usedFallback: true });
+    const { maxConsecutiveFallbacks } = await handoffSettings(ctx, run);
+    const recent = await ctx.db
+      .query("agentRuns")
+      .withIndex("by_threadId_and_startedAt", (q) => q.eq("threadId", run.threadId))
+      .order("desc")
+      .take(MAX_FALLBACK_LOOKBACK);
+    let consecutive = 0;
+    for (const other of recent) {
+      if (other._id === runId) {
+        consecutive += 1;
+        continue;
+      }
+      if (["silent", "superseded", "no_handler", "running"].includes(other.outcome)) continue;
+      if (other.usedFallback !== true || other.outcome === "handed_off") break;
+      consecutive += 1;
+    }
+    return { consecutive, limit: maxConsecutiveFallbacks };
+  },
+});
+
+/**
+ * `agents.handoff`: passes the run's thread to another agent of the same tenant and environment
+ * (by slug; nothing else is reachable), with a note it will see. Routing keeps that agent for
+ * the thread until the next agent handoff. The generation moves on, so this run sends nothing
+ * more, and the new agent's turn is scheduled at once for the same customer messages.
+ */
+export const passToAgent = internalMutation({
+  args: { runId: v.id("agentRuns"), generation: v.number(), slug: v.string(), note: v.string() },
+  returns: v.union(
+    v.object({ agentId: v.id("agents"), name: v.string(), slug: v.string() }),
+    v.object({ error: v.string() }),
+  ),
+  handler: async (ctx, { runId, generation, slug, note }) => {
+    const current = await currentThread(ctx, runId, generation);
+    if (current === null) return { error: "superseded" };
+    const { run, thread } = current;
+    if (run.note === PASSED_ON_NOTE) {
+      return {
+        error:
+          "This conversation was just passed to you: answer it yourself, or hand it to a human.",
+      };
+    }
+    const target = await ctx.db
+      .query("agents")
+      .withIndex("by_organizationId_and_environment_and_slug", (q) =>
+        q
+          .eq("organizationId", thread.organizationId)
+          .eq("environment", thread.environment)
+          .eq("slug", slug.trim().toLowerCase()),
+      )
+      .first();
+    if (target === null) return { error: `There is no agent "${slug}" in this workspace.` };
+    if (target._id === run.agentId) return { error: "That is you: answer the customer yourself." };
+    const next = thread.generation + 1;
+    await ctx.db.patch("threads", thread._id, {
+      currentAgentId: target._id,
+      agentHandoff: {
+        ...(run.agentId ? { fromAgentId: run.agentId } : {}),
+        note: note.slice(0, 1_000),
+        at: Date.now(),
+      },
+      generation: next,
+    });
+    await ctx.scheduler.runAfter(0, internal.routing.route, {
+      threadId: thread._id,
+      generation: next,
+      handoverFrom: runId,
+    });
+    return { agentId: target._id, name: target.name, slug: target.slug };
+  },
+});
+
+/** `followUps.schedule`: a follow-up on the run's own thread, created by its agent. */
+export const scheduleFollowUpForRun = internalMutation({
+  args: {
+    runId: v.id("agentRuns"),
+    generation: v.number(),
+    delayMinutes: v.number(),
+    text: v.string(),
+    template: v.optional(vFollowUpTemplate),
+    cancelOnReply: v.boolean(),
+  },
+  returns: v.union(
+    v.object({ scheduled: v.literal(true), dueAt: v.string() }),
+    v.object({ error: v.string() }),
+  ),
+  handler: async (ctx, { runId, generation, delayMinutes, ...input }) => {
+    const current = await currentThread(ctx, runId, generation, true);
+    if (current === null) return { error: "superseded" };
+    const now = Date.now();
+    const dueAt = now + Math.round(delayMinutes * 60_000);
+    try {
+      await scheduleFollowUp(
+        ctx,
+        current.thread,
+        {
+          dueAt,
+          text: input.text,
+          ...(input.template ? { template: input.template } : {}),
+          cancelOnReply: input.cancelOnReply,
+          createdBy: {
+            kind: "agent",
+            ...(current.run.agentId ? { agentId: current.run.agentId } : {}),
+          },
+        },
+        now,
+      );
+    } catch (error) {
+      if (isAppError(error)) return { error: error.data.message };
+      throw error;
+    }
+    return { scheduled: true as const, dueAt: new Date(dueAt).toISOString() };
+  },
+});
+
+/** `lead.qualify`: queues the run's customer as a qualified lead for the tenant's CRM hook. */
+export const qualifyLeadForRun = internalMutation({
+  args: {
+    runId: v.id("agentRuns"),
+    generation: v.number(),
+    summary: v.string(),
+    fields: v.record(v.string(), v.string()),
+  },
+  returns: v.union(
+    v.object({ queued: v.boolean(), note: v.optional(v.string()) }),
+    v.object({ error: v.string() }),
+  ),
+  handler: async (ctx, { runId, generation, summary, fields }) => {
+    const current = await currentThread(ctx, runId, generation, true);
+    if (current === null) return { error: "superseded" };
+    const hookId = await qualifyLead(
+      ctx,
+      current.thread,
+      {
+        summary,
+        fields,
+        ...(current.run.agentId ? { agentId: current.run.agentId } : {}),
+      },
+      Date.now(),
+    );
+    return hookId === null
+      ? { queued: false, note: "No CRM hook is configured; nothing was sent." }
+      : { queued: true };
   },
 });
 
@@ -492,6 +820,7 @@ export const finish = internalMutation({
       finishedAt: now,
       latencyMs: now - run.startedAt,
     });
+    await chargeModelTokens(ctx, run, result.tokensIn + result.tokensOut);
     return null;
   },
 });
@@ -514,6 +843,8 @@ export const vAgentRunView = v.object({
   costUsd: v.number(),
   latencyMs: v.optional(v.number()),
   error: v.optional(v.string()),
+  note: v.optional(v.string()),
+  usedFallback: v.optional(v.boolean()),
   startedAt: v.number(),
   finishedAt: v.optional(v.number()),
 });

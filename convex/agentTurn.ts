@@ -3,7 +3,9 @@
  * generation check succeeded: begin (single-flight, handler), classification for `classify`
  * routers, bounded context, the model loop with tools up to the agent's step limit, sends that
  * re-check the generation, and the run record. Model failure after retries → the agent's
- * fallback reply (and a handoff when configured); the inbound messages stay stored either way.
+ * fallback reply, and a `repeated_failure` handoff when the agent says so or when the thread
+ * reached the tenant's limit of fallback replies in a row; the inbound messages stay stored.
+ * The `agents.handoff` tool ends the turn (`passed_on`) and the next agent answers.
  */
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -13,7 +15,13 @@ import { toolsForAgent, type ToolHost, type ToolSpec } from "./lib/agentTools";
 import { promptBudgetChars } from "./lib/config";
 import { callModel, estimateCostUsd, ModelUnavailable, type ModelMessage } from "./lib/llm";
 import { classifierPrompt, parseClassification } from "./lib/routerRules";
-import type { ChannelParams, OutboundContent, RunOutcome, ToolCallRecord } from "./lib/validators";
+import type {
+  ChannelParams,
+  OutboundContent,
+  RunOutcome,
+  TemplateParameters,
+  ToolCallRecord,
+} from "./lib/validators";
 import { MAX_RECORDED_CHARS } from "./agentRuns";
 
 type Usage = { tokensIn: number; tokensOut: number; costUsd: number };
@@ -71,9 +79,14 @@ async function classify(
 /** Runs one turn for `threadId` at `generation`. Safe to call twice: the second does nothing. */
 export async function runAgentTurn(
   ctx: ActionCtx,
-  { threadId, generation }: { threadId: Id<"threads">; generation: number },
+  args: {
+    threadId: Id<"threads">;
+    generation: number;
+    reserved?: boolean;
+    handoverFrom?: Id<"agentRuns">;
+  },
 ): Promise<RunOutcome | null> {
-  const begun = await ctx.runMutation(internal.agentRuns.begin, { threadId, generation });
+  const begun = await ctx.runMutation(internal.agentRuns.begin, args);
   if (begun.kind === "skip") return null;
   if (begun.kind === "done") return null;
   const runId = begun.runId;
@@ -117,6 +130,9 @@ export async function runAgentTurn(
       memories: context.memories,
       history: context.history,
       budgetChars: promptBudgetChars(),
+      otherNumbers: context.otherNumbers,
+      ...(context.handoffSummary !== undefined ? { handoffSummary: context.handoffSummary } : {}),
+      ...(context.passedOn !== undefined ? { passedOn: context.passedOn } : {}),
     });
     promptChars = prompt.promptChars;
     const turn = new Turn(
@@ -129,6 +145,7 @@ export async function runAgentTurn(
     );
     try {
       const final = await turn.loop(prompt.messages, context.agent, usage);
+      if (turn.passedOn) return await finish("passed_on");
       if (turn.superseded) return await finish("superseded");
       if (final !== null && final.trim() !== "") {
         const sent = await turn.send({ kind: "text", text: final.trim().slice(0, 4096) });
@@ -146,8 +163,15 @@ export async function runAgentTurn(
       const fallback = await turn.send({ kind: "text", text: context.agent.handoff.fallbackReply });
       if (!fallback.sent && fallback.reason === "superseded")
         return await finish("superseded", why);
-      if (context.agent.handoff.handoffOnFailure && !turn.handedOff) {
-        await turn.handoff("repeated_failure", "The AI could not answer (model unavailable).");
+      const streak = await ctx.runMutation(internal.agentRuns.recordFallback, { runId });
+      const tooMany = streak.consecutive >= streak.limit;
+      if ((context.agent.handoff.handoffOnFailure || tooMany) && !turn.handedOff) {
+        await turn.handoff(
+          "repeated_failure",
+          tooMany
+            ? `The AI could not answer ${streak.consecutive} times in a row (model unavailable); the customer got the fallback reply each time.`
+            : "The AI could not answer (model unavailable).",
+        );
       }
       return await finish(turn.handedOff ? "handed_off" : "failed", why);
     }
@@ -160,6 +184,8 @@ export async function runAgentTurn(
 class Turn {
   superseded = false;
   handedOff = false;
+  /** The agent this turn passed the thread to (agents.handoff), if any. */
+  passedOn: string | null = null;
   sentCount = 0;
 
   constructor(
@@ -202,6 +228,24 @@ class Turn {
     return { handedOff: true, note: "A human teammate now owns this conversation." };
   }
 
+  async passToAgent(slug: string, note: string) {
+    const result = await this.ctx.runMutation(internal.agentRuns.passToAgent, {
+      runId: this.runId,
+      generation: this.generation,
+      slug,
+      note,
+    });
+    if ("error" in result) {
+      if (result.error === "superseded") this.superseded = true;
+      return result;
+    }
+    this.passedOn = result.slug;
+    return {
+      passedTo: result.name,
+      note: `${result.name} takes over this conversation now; do not reply further.`,
+    };
+  }
+
   host(): ToolHost {
     return {
       send: async (message) => {
@@ -217,14 +261,48 @@ class Turn {
         this.ctx.runQuery(internal.agentRuns.conversation, { runId: this.runId, limit }),
       getStatus: () => this.ctx.runQuery(internal.agentRuns.status, { runId: this.runId }),
       handoff: (reason, summary) => this.handoff(reason, summary),
-      memorySearch: (query, limit) =>
-        this.ctx.runQuery(internal.agentRuns.searchMemory, { runId: this.runId, query, limit }),
+      memorySearch: (query, limit, source) =>
+        this.ctx.runQuery(internal.agentRuns.searchMemory, {
+          runId: this.runId,
+          query,
+          limit,
+          ...(source !== undefined ? { source } : {}),
+        }),
       memoryStore: (content, kind) =>
         this.ctx.runMutation(internal.agentRuns.storeMemoryForRun, {
           runId: this.runId,
           generation: this.generation,
           content,
           kind,
+        }),
+      passToAgent: (slug, note) => this.passToAgent(slug, note),
+      scheduleFollowUp: (input) => {
+        const parameters: TemplateParameters | undefined = input.template?.bodyParameters
+          ? { body: input.template.bodyParameters }
+          : undefined;
+        return this.ctx.runMutation(internal.agentRuns.scheduleFollowUpForRun, {
+          runId: this.runId,
+          generation: this.generation,
+          delayMinutes: input.delayMinutes,
+          text: input.text,
+          cancelOnReply: input.cancelOnReply,
+          ...(input.template
+            ? {
+                template: {
+                  name: input.template.name,
+                  language: input.template.language,
+                  ...(parameters ? { parameters } : {}),
+                },
+              }
+            : {}),
+        });
+      },
+      qualifyLead: (summary, fields) =>
+        this.ctx.runMutation(internal.agentRuns.qualifyLeadForRun, {
+          runId: this.runId,
+          generation: this.generation,
+          summary,
+          fields,
         }),
       channelParams: this.channelParams,
       fetch: (input, init) => fetch(input, init),
@@ -267,7 +345,7 @@ class Turn {
           ok: outcome.ok,
         });
         messages.push({ role: "tool", tool_call_id: call.id, content: record(outcome.result) });
-        if (this.superseded) return null;
+        if (this.superseded || this.passedOn !== null) return null;
       }
       if (this.handedOff && step + 1 >= agent.maxSteps) return null;
     }

@@ -168,6 +168,13 @@ export default defineSchema({
     ownerChangedAt: v.number(),
     /** The agent currently answering (set by routing, or by agent-to-agent handoff). */
     currentAgentId: v.optional(v.id("agents")),
+    /**
+     * Set by the `agents.handoff` tool: routing keeps `currentAgentId` for this thread (instead
+     * of the connection's agent or router) until another agent handoff, and the agent sees `note`.
+     */
+    agentHandoff: v.optional(
+      v.object({ fromAgentId: v.optional(v.id("agents")), note: v.string(), at: v.number() }),
+    ),
     /** Single-flight counter: a routing run acts only while its generation is current. */
     generation: v.number(),
     /** Summary written when the thread last went to a human, shown to the AI after release. */
@@ -350,6 +357,10 @@ export default defineSchema({
     costUsd: v.number(),
     latencyMs: v.optional(v.number()),
     error: v.optional(v.string()),
+    /** Why a run ended without the model (escalation keyword, agent handoff, ...). */
+    note: v.optional(v.string()),
+    /** The model failed and the agent's fallback reply was sent (counted for repeated failure). */
+    usedFallback: v.optional(v.boolean()),
     startedAt: v.number(),
     finishedAt: v.optional(v.number()),
   })

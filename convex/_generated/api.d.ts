@@ -51,6 +51,7 @@ import type * as routers from "../routers.js";
 import type * as routing from "../routing.js";
 import type * as statuses from "../statuses.js";
 import type * as templates from "../templates.js";
+import type * as tenantLimits from "../tenantLimits.js";
 import type * as threads from "../threads.js";
 import type * as webhooks from "../webhooks.js";
 import type * as whatsapp from "../whatsapp.js";
@@ -102,6 +103,7 @@ declare const fullApi: ApiFromModules<{
   routing: typeof routing;
   statuses: typeof statuses;
   templates: typeof templates;
+  tenantLimits: typeof tenantLimits;
   threads: typeof threads;
   webhooks: typeof webhooks;
   whatsapp: typeof whatsapp;

@@ -20,6 +20,14 @@ import type {
 /** What an agent turn may send; the recipient is always the thread's customer. */
 export type AgentOutbound = OutboundContent;
 
+/** A follow-up as the `followUps.schedule` tool asks for it (always on the current thread). */
+export type AgentFollowUp = {
+  delayMinutes: number;
+  text: string;
+  template?: { name: string; language: string; bodyParameters?: string[] | Record<string, string> };
+  cancelOnReply: boolean;
+};
+
 /** The side effects a tool may cause, bound by the turn to its own run, thread and tenant. */
 export type ToolHost = {
   send: (message: AgentOutbound) => Promise<unknown>;
@@ -29,8 +37,13 @@ export type ToolHost = {
     reason: "customer_asked" | "frustration" | "out_of_scope" | "sensitive",
     summary: string,
   ) => Promise<unknown>;
-  memorySearch: (query: string, limit: number) => Promise<unknown>;
+  /** `source`: "this" (this number), or the label or phone number of another pooled number. */
+  memorySearch: (query: string, limit: number, source?: string) => Promise<unknown>;
   memoryStore: (content: string, kind: "note" | "fact") => Promise<unknown>;
+  /** Passes the thread to another agent of the same tenant and environment, by slug. */
+  passToAgent: (slug: string, note: string) => Promise<unknown>;
+  scheduleFollowUp: (input: AgentFollowUp) => Promise<unknown>;
+  qualifyLead: (summary: string, fields: Record<string, string>) => Promise<unknown>;
   channelParams: ChannelParams;
   fetch: typeof fetch;
 };
@@ -164,12 +177,20 @@ export const BUILTIN_TOOL_SPECS: Record<BuiltinTool, Builtin> = {
     (host, { reason, summary }) => host.handoff(reason, summary),
   ),
   "memory.search": builtin(
-    "Search what was remembered about this customer.",
+    "Search what was remembered about this customer (shared by the business's numbers of one memory pool).",
     z.strictObject({
       query: z.string().min(1).max(200),
       limit: z.number().int().min(1).max(10).default(5),
+      source: z
+        .string()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe(
+          'Only memories learned on one number: "this" for this number, or another number\'s label or phone number.',
+        ),
     }),
-    (host, { query, limit }) => host.memorySearch(query, limit),
+    (host, { query, limit, source }) => host.memorySearch(query, limit, source),
   ),
   "memory.store": builtin(
     "Remember a note or fact about this customer for future conversations.",
@@ -178,6 +199,47 @@ export const BUILTIN_TOOL_SPECS: Record<BuiltinTool, Builtin> = {
       kind: z.enum(["note", "fact"]).default("note"),
     }),
     (host, { content, kind }) => host.memoryStore(content, kind),
+  ),
+  "agents.handoff": builtin(
+    "Pass this conversation to another AI agent of this business (e.g. tier-2 support, sales), by its slug, with a note for it. You stop answering; that agent answers from now on.",
+    z.strictObject({
+      agent: z.string().min(1).max(64).describe("The other agent's slug."),
+      note: z.string().min(1).max(1000).describe("What the next agent needs to know."),
+    }),
+    (host, { agent, note }) => host.passToAgent(agent, note),
+  ),
+  "followUps.schedule": builtin(
+    "Schedule a message to this customer for later (e.g. 24 h after an appointment). If the 24-hour window has closed by then, the approved template is sent instead.",
+    z.strictObject({
+      delayMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(90 * 24 * 60),
+      text: z.string().min(1).max(4096),
+      template: z
+        .strictObject({
+          name: z.string().min(1).max(512),
+          language: z.string().min(2).max(15),
+          bodyParameters: z
+            .union([z.array(z.string()), z.record(z.string(), z.string())])
+            .optional(),
+        })
+        .optional(),
+      cancelOnReply: z.boolean().default(true),
+    }),
+    (host, input) => host.scheduleFollowUp(input),
+  ),
+  "lead.qualify": builtin(
+    "Mark this customer as a qualified lead: a summary and the structured facts collected (budget, product, timeline...) go to the business's CRM.",
+    z.strictObject({
+      summary: z.string().min(1).max(2000),
+      fields: z
+        .record(z.string().min(1).max(64), z.string().max(500))
+        .refine((f) => Object.keys(f).length <= 30, "at most 30 fields")
+        .default({}),
+    }),
+    (host, { summary, fields }) => host.qualifyLead(summary, fields),
   ),
 };
 

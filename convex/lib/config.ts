@@ -115,3 +115,24 @@ export function metaGraphBaseUrl(): string | undefined {
   const url = env.META_GRAPH_BASE_URL;
   return url === undefined || url.trim() === "" ? undefined : url.replace(/\/+$/, "");
 }
+
+/**
+ * Per-tenant (organization + environment) fairness limits of agent turns (issue 7), so one busy
+ * tenant cannot starve the others. A turn over a limit is delayed (rescheduled), never dropped.
+ */
+export type TenantLimits = {
+  /** Agent turns a tenant may start per minute (token bucket refill rate). */
+  turnsPerMinute: number;
+  /** Turns a tenant may start at once before the rate applies (bucket capacity). */
+  turnBurst: number;
+  /** Model tokens (in + out) a tenant may spend per minute; a turn waits while the budget is spent. */
+  modelTokensPerMinute: number;
+};
+
+export function tenantLimits(): TenantLimits {
+  return {
+    turnsPerMinute: numberVar("TENANT_TURNS_PER_MINUTE", 120),
+    turnBurst: Math.max(1, Math.floor(numberVar("TENANT_TURN_BURST", 20))),
+    modelTokensPerMinute: numberVar("TENANT_MODEL_TOKENS_PER_MINUTE", 400_000),
+  };
+}

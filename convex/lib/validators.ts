@@ -65,6 +65,10 @@ export const vBuiltinTool = v.union(
   v.literal("handoff.toHuman"),
   v.literal("memory.search"),
   v.literal("memory.store"),
+  // Issue 7: agent-to-agent handoff, follow-ups and qualified leads (convex/lib/agentTools.ts).
+  v.literal("agents.handoff"),
+  v.literal("followUps.schedule"),
+  v.literal("lead.qualify"),
 );
 export type BuiltinTool = Infer<typeof vBuiltinTool>;
 export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
@@ -77,6 +81,9 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
   "handoff.toHuman",
   "memory.search",
   "memory.store",
+  "agents.handoff",
+  "followUps.schedule",
+  "lead.qualify",
 ];
 
 /** What an agent does when the model fails or the customer wants a person. */
@@ -306,6 +313,8 @@ export const vRunOutcome = v.union(
   v.literal("handed_off"),
   v.literal("failed"),
   v.literal("no_handler"),
+  /** The agent passed the thread to another agent (agents.handoff), which answers instead. */
+  v.literal("passed_on"),
 );
 export type RunOutcome = Infer<typeof vRunOutcome>;
 
