@@ -40,6 +40,7 @@ import {
   parkStatus,
 } from "./statuses";
 import { handOffToHuman } from "./handoff";
+import { applyTemplateStatus } from "./templates";
 import { findConnectedByPhoneNumberId, getIntegration } from "./whatsapp";
 
 /** Bodies up to this size are kept on deliveries that may need a replay. */
@@ -557,46 +558,29 @@ async function ingestStatus(delivery: Delivery, item: ParsedStatus) {
 }
 
 async function ingestTemplateStatus(delivery: Delivery, item: ParsedTemplateStatus) {
-  const { ctx } = delivery;
-  let template: Doc<"templates"> | null = null;
-  if (item.providerTemplateId) {
-    template = await ctx.db
-      .query("templates")
-      .withIndex("by_providerTemplateId", (q) =>
-        q.eq("providerTemplateId", item.providerTemplateId),
-      )
-      .first();
-  }
-  if (template === null && item.name && item.language) {
-    template = await ctx.db
-      .query("templates")
-      .withIndex("by_businessAccountId_and_name_and_language", (q) =>
-        q
-          .eq("businessAccountId", item.businessAccountId)
-          .eq("name", item.name!)
-          .eq("language", item.language!),
-      )
-      .first();
-  }
-  if (
-    template === null ||
-    template.businessAccountId !== item.businessAccountId ||
-    !delivery.args.verifiedConnectionIds.includes(template.connectionId)
-  ) {
+  const changed = await applyTemplateStatus(
+    delivery.ctx,
+    {
+      businessAccountId: item.businessAccountId,
+      providerTemplateId: item.providerTemplateId,
+      name: item.name,
+      language: item.language,
+      status: item.status,
+      reason: item.reason,
+      at: delivery.args.receivedAt,
+    },
+    delivery.args.verifiedConnectionIds,
+  );
+  const first = changed[0];
+  if (first === undefined) {
     delivery.deadLetter("unknown_template", item.name ?? item.providerTemplateId);
     return;
   }
   delivery.tenant ??= {
-    organizationId: template.organizationId,
-    environment: template.environment,
-    _id: template.connectionId,
+    organizationId: first.organizationId,
+    environment: first.environment,
+    _id: first.connectionId,
   };
-  await ctx.db.patch("templates", template._id, {
-    status: item.status,
-    statusReason: item.reason,
-    ...(item.providerTemplateId ? { providerTemplateId: item.providerTemplateId } : {}),
-    updatedAt: delivery.args.receivedAt,
-  });
   delivery.counts.statuses += 1;
 }
 

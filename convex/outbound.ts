@@ -42,6 +42,7 @@ import {
   type OutboundContent,
   type SendAttempt,
 } from "./lib/validators";
+import { handOffToHuman, noteHumanActivity } from "./handoff";
 import { applyPendingStatuses, mergeStatus } from "./statuses";
 
 /** Meta's customer-service window: free-form messages only within 24 h of the last inbound. */
@@ -326,23 +327,33 @@ export async function enqueueOutbound(
   return messageId;
 }
 
-/** First pacing stage: a token of the customer's pair limit (reserved; waits, never drops). */
+/** Meta's pair limit (one message per customer every few seconds, with a burst allowance). */
+function pairLimit() {
+  const config = outboundConfig();
+  return {
+    kind: "token bucket" as const,
+    rate: config.pairPerMinute,
+    period: 60_000,
+    capacity: config.pairBurst,
+  };
+}
+
+/**
+ * First pacing stage: a reserved token of the customer's pair limit, which spreads a burst to
+ * one customer over time before it queues for the number (waits, never drops). The limit is
+ * enforced again, authoritatively, when the call is about to leave (`beginAttempt`), because
+ * time spent queueing for the number could otherwise bunch the spread-out sends back together.
+ */
 async function paceForCustomer(
   ctx: MutationCtx,
   sendId: Id<"outboundSends">,
   connectionId: Id<"whatsappConnections">,
   recipient: string,
 ) {
-  const config = outboundConfig();
-  const pair = await rateLimiter.limit(ctx, "whatsappPair", {
+  const pair = await rateLimiter.limit(ctx, "whatsappPairQueue", {
     key: `${connectionId}:${recipient}`,
     reserve: true,
-    config: {
-      kind: "token bucket",
-      rate: config.pairPerMinute,
-      period: 60_000,
-      capacity: config.pairBurst,
-    },
+    config: pairLimit(),
   });
   const wait = Math.max(0, Math.ceil(pair.retryAfter ?? 0));
   if (wait > 0) {
@@ -436,6 +447,17 @@ export const beginAttempt = internalMutation({
     }
     if (now >= slotStart + 1_000 - outboundConfig().slotMarginMs) {
       await reserveNumberSlot(ctx, sendId);
+      return false;
+    }
+    const pair = await rateLimiter.limit(ctx, "whatsappPair", {
+      key: `${send.connectionId}:${send.recipient}`,
+      config: pairLimit(),
+    });
+    if (!pair.ok) {
+      // Too soon after the last message to this customer: queue for the number again later.
+      const wait = Math.max(1, Math.ceil(pair.retryAfter));
+      await ctx.db.patch("outboundSends", sendId, { nextAttemptAt: now + wait, updatedAt: now });
+      await ctx.scheduler.runAfter(wait, internal.outbound.paceForNumber, { sendId });
       return false;
     }
     await ctx.db.patch("outboundSends", sendId, { state: "sending", updatedAt: now });
@@ -731,7 +753,10 @@ export const recordReconciliation = internalMutation({
 
 // --- Public functions for the dashboard and the CLI ------------------------------------------
 
-/** Sends a human's reply from the dashboard on a thread (stored with role `human`). */
+/**
+ * Sends a human's reply from the dashboard on a thread (stored with role `human`). Replying
+ * hands an AI-owned thread to the human and restarts the auto-release clock of a human one.
+ */
 export const sendHumanReply = orgMutation({
   args: {
     threadId: v.id("threads"),
@@ -754,6 +779,17 @@ export const sendHumanReply = orgMutation({
       ...(args.replyTo !== undefined ? { replyTo: args.replyTo } : {}),
     });
     if (id === null) throw new Error("A reply always writes a message.");
+    // A person answering takes the thread: the AI stays silent until it is released.
+    const now = Date.now();
+    if (thread.owner === "ai") {
+      await handOffToHuman(ctx, thread, {
+        reason: "human_replied",
+        by: { kind: "user", userId: ctx.tenant.userId },
+        now,
+      });
+    } else {
+      await noteHumanActivity(ctx, thread, now);
+    }
     return id;
   },
 });

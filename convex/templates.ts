@@ -2,12 +2,12 @@
  * Message templates of a number's WhatsApp Business Account (scoped per connection, since Meta
  * scopes them per WABA, not org-wide): create (validated by lib/templateRules before the
  * provider sees anything), list with status, get, delete and sync through provider.ts. Template
- * status webhooks land in `applyStatusUpdate`, which keeps the stored status current.
+ * status webhooks (through inbound.ts) land in `applyTemplateStatus`, which keeps it current.
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { internalMutation, internalQuery } from "./_generated/server";
+import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import { getOwned, orgAction, orgAdminAction, orgQuery, type Tenant } from "./lib/auth";
 import { appError } from "./lib/errors";
 import { templateDefinitionProblems, type TemplateComponentDefinition } from "./lib/templateRules";
@@ -223,11 +223,71 @@ export const upsertFromProvider = internalMutation({
   },
 });
 
+export type TemplateStatusUpdate = {
+  businessAccountId: string;
+  providerTemplateId?: string;
+  name?: string;
+  language?: string;
+  status: string;
+  reason?: string;
+  at: number;
+};
+
 /**
  * A template status webhook (`message_template_status_update`: APPROVED, REJECTED, PAUSED,
- * DISABLED, ...): updates every stored copy on that WABA (several numbers may share one).
- * Returns how many rows changed.
+ * DISABLED, DELETED, ...): updates every stored copy on that WABA (several numbers may share
+ * one), found by provider id or by name and language. `connectionIds`, when given, limits the
+ * update to the numbers whose signature verified the delivery. Returns the rows changed.
  */
+export async function applyTemplateStatus(
+  ctx: MutationCtx,
+  update: TemplateStatusUpdate,
+  connectionIds?: Id<"whatsappConnections">[],
+): Promise<Doc<"templates">[]> {
+  let rows: Doc<"templates">[] = [];
+  if (update.providerTemplateId !== undefined) {
+    rows = await ctx.db
+      .query("templates")
+      .withIndex("by_providerTemplateId", (q) =>
+        q.eq("providerTemplateId", update.providerTemplateId),
+      )
+      .take(50);
+  }
+  if (rows.length === 0 && update.name !== undefined && update.language !== undefined) {
+    rows = await ctx.db
+      .query("templates")
+      .withIndex("by_businessAccountId_and_name_and_language", (q) =>
+        q
+          .eq("businessAccountId", update.businessAccountId)
+          .eq("name", update.name!)
+          .eq("language", update.language!),
+      )
+      .take(50);
+  }
+  rows = rows.filter(
+    (row) =>
+      row.businessAccountId === update.businessAccountId &&
+      (connectionIds === undefined || connectionIds.includes(row.connectionId)),
+  );
+  const status = update.status.toUpperCase();
+  for (const row of rows) {
+    if (status === "DELETED") {
+      await ctx.db.delete("templates", row._id);
+      continue;
+    }
+    await ctx.db.patch("templates", row._id, {
+      status,
+      statusReason: update.reason && update.reason !== "NONE" ? update.reason : undefined,
+      ...(update.providerTemplateId !== undefined
+        ? { providerTemplateId: update.providerTemplateId }
+        : {}),
+      updatedAt: update.at,
+    });
+  }
+  return rows;
+}
+
+/** `applyTemplateStatus` for callers outside a mutation (tests, tools); trusts its caller. */
 export const applyStatusUpdate = internalMutation({
   args: {
     businessAccountId: v.string(),
@@ -238,31 +298,6 @@ export const applyStatusUpdate = internalMutation({
     reason: v.optional(v.string()),
   },
   returns: v.number(),
-  handler: async (ctx, args) => {
-    const rows = await ctx.db
-      .query("templates")
-      .withIndex("by_businessAccountId_and_name_and_language", (q) =>
-        q
-          .eq("businessAccountId", args.businessAccountId)
-          .eq("name", args.name)
-          .eq("language", args.language),
-      )
-      .take(50);
-    const status = args.status.toUpperCase();
-    for (const row of rows) {
-      if (status === "DELETED") {
-        await ctx.db.delete("templates", row._id);
-        continue;
-      }
-      await ctx.db.patch("templates", row._id, {
-        status,
-        statusReason: args.reason && args.reason !== "NONE" ? args.reason : undefined,
-        ...(args.providerTemplateId !== undefined
-          ? { providerTemplateId: args.providerTemplateId }
-          : {}),
-        updatedAt: Date.now(),
-      });
-    }
-    return rows.length;
-  },
+  handler: async (ctx, args) =>
+    (await applyTemplateStatus(ctx, { ...args, at: Date.now() })).length,
 });

@@ -319,3 +319,41 @@ describe("CRM lead hook", () => {
     expect(id).toBeNull();
   });
 });
+
+describe("a human replying from the dashboard", () => {
+  beforeEach(async () => {
+    await t.run(async (ctx) => {
+      const current = (await ctx.db.get("threads", world.ids.threadId))!;
+      await ctx.db.patch("threads", current._id, {
+        channelParams: { ...current.channelParams, lastInboundAt: Date.now() - 60_000 },
+      });
+    });
+  });
+
+  test("takes the thread from the AI, stores the reply as human, and records why", async () => {
+    const messageId = await world.orgA.member.mutation(api.outbound.sendHumanReply, {
+      ...env,
+      threadId: world.ids.threadId,
+      text: "Hi Dana, I'm Sam from the team. Your parcel left this morning.",
+    });
+    const stored = await t.run((ctx) => ctx.db.get("messages", messageId));
+    expect(stored).toMatchObject({ role: "human", authorId: "user_2_org_a" });
+    expect((await thread()).owner).toBe("human");
+    const history = await world.orgA.admin.query(api.handoff.history, {
+      ...env,
+      threadId: world.ids.threadId,
+    });
+    expect(history[0]).toMatchObject({ to: "human", reason: "human_replied" });
+  });
+
+  test("on a thread a human already owns, restarts the inactivity clock", async () => {
+    await takeOver();
+    vi.advanceTimersByTime(10 * 60_000);
+    await world.orgA.member.mutation(api.outbound.sendHumanReply, {
+      ...env,
+      threadId: world.ids.threadId,
+      text: "Still checking, one moment.",
+    });
+    expect((await thread()).lastHumanActivityAt).toBe(Date.now());
+  });
+});
