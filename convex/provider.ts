@@ -52,6 +52,36 @@ export const createSetupLink = internalAction({
   },
 });
 
+/** Pushes a rotated signing secret (the newest one) to the number's registered webhook. */
+export const updateWebhookSecret = internalAction({
+  args: { connectionId: v.id("whatsappConnections") },
+  returns: v.null(),
+  handler: async (ctx, { connectionId }) => {
+    const registration = await ctx.runQuery(internal.whatsapp.getWebhookRegistration, {
+      connectionId,
+    });
+    if (registration === null || registration.providerWebhookId === undefined) return null;
+    try {
+      await kapso.updateWebhookSecret(
+        kapsoConfig(),
+        registration.providerWebhookId,
+        registration.secret,
+      );
+      await ctx.runMutation(internal.whatsapp.recordWebhookRegistration, {
+        connectionId,
+        providerWebhookId: registration.providerWebhookId,
+      });
+    } catch (error) {
+      await ctx.runMutation(internal.whatsapp.recordWebhookRegistration, {
+        connectionId,
+        providerWebhookId: registration.providerWebhookId,
+        error: `Pushing the new webhook secret failed (the previous one keeps working for 24 h): ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+    return null;
+  },
+});
+
 /** Registers the message webhook of a newly connected number, signed with its newest secret. */
 export const registerWebhook = internalAction({
   args: { connectionId: v.id("whatsappConnections") },

@@ -3,20 +3,16 @@
  * it claims to be for, verify the HMAC over the exact bytes with their secrets, and hand the
  * delivery to the one `inbound.ingest` mutation; the answer goes out after it committed.
  * Bad or missing signatures → 401 with only a delivery record; everything else → 200 with
- * the outcome recorded. Also: Meta's GET handshake and webhook secret rotation.
+ * the outcome recorded. Also: Meta's GET handshake.
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { httpAction, type ActionCtx } from "./_generated/server";
-import { getOwned, orgAdminMutation } from "./lib/auth";
 import { kapsoProjectWebhookSecret } from "./lib/config";
-import { appError } from "./lib/errors";
-import { randomToken } from "./lib/random";
 import { sha256Hex, verifySignature, type SignatureScheme } from "./lib/signatures";
 import type { DeliverySource, DeliveryVerdict } from "./lib/validators";
 import { kapsoPhoneNumberIds, metaIdentifiers, parseJsonObject } from "./lib/webhookPayloads";
-import { SECRET_ROTATION_GRACE_MS } from "./whatsapp";
 
 /** Larger bodies are recorded as malformed without being parsed (Meta sends at most 3 MB). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -148,35 +144,4 @@ export const metaHandshake = httpAction(async (ctx, request) => {
   return known
     ? new Response(challenge, { status: 200, headers: { "Content-Type": "text/plain" } })
     : new Response("Forbidden", { status: 403 });
-});
-
-/**
- * Adds a new signing secret to a provider number. Older secrets keep verifying for
- * SECRET_ROTATION_GRACE_MS and then expire. The new (newest) secret is the one webhook
- * registration uses; pushing it to an already registered Kapso webhook is the provider
- * adapter's job (see README, "Rotating a webhook secret").
- */
-export const rotateWebhookSecret = orgAdminMutation({
-  args: { connectionId: v.id("whatsappConnections") },
-  returns: v.object({ activeSecrets: v.number(), previousExpireAt: v.number() }),
-  handler: async (ctx, { connectionId }) => {
-    const connection = await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
-    if (connection.provider !== "kapso") {
-      throw appError(
-        "INVALID_ARGUMENT",
-        "Numbers connected to Meta directly are verified with the app secret.",
-      );
-    }
-    const now = Date.now();
-    const previousExpireAt = now + SECRET_ROTATION_GRACE_MS;
-    const kept = connection.webhookSecrets
-      .filter((s) => s.expiresAt === undefined || s.expiresAt > now)
-      .map((s) => ({
-        ...s,
-        expiresAt: Math.min(s.expiresAt ?? previousExpireAt, previousExpireAt),
-      }));
-    const webhookSecrets = [...kept, { secret: randomToken("whsec_"), addedAt: now }];
-    await ctx.db.patch("whatsappConnections", connectionId, { webhookSecrets });
-    return { activeSecrets: webhookSecrets.length, previousExpireAt };
-  },
 });

@@ -300,6 +300,45 @@ export const setDefaultAgent = orgAdminMutation({
   },
 });
 
+/**
+ * Adds a new signing secret to a provider number and pushes it to the provider's webhook.
+ * Older secrets keep verifying for SECRET_ROTATION_GRACE_MS, so deliveries signed before the
+ * provider switched still pass; then they expire. A failed push is shown on the connection.
+ */
+export const rotateWebhookSecret = orgAdminMutation({
+  args: { connectionId: v.id("whatsappConnections") },
+  returns: v.object({ activeSecrets: v.number(), previousExpireAt: v.number() }),
+  handler: async (ctx, { connectionId }) => {
+    const connection = await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
+    if (connection.provider !== "kapso") {
+      throw appError(
+        "INVALID_ARGUMENT",
+        "Numbers connected to Meta directly are verified with the app secret.",
+      );
+    }
+    const now = Date.now();
+    const previousExpireAt = now + SECRET_ROTATION_GRACE_MS;
+    const kept = connection.webhookSecrets
+      .filter((s) => s.expiresAt === undefined || s.expiresAt > now)
+      .map((s) => ({
+        ...s,
+        expiresAt: Math.min(s.expiresAt ?? previousExpireAt, previousExpireAt),
+      }));
+    const webhookSecrets = [...kept, { secret: randomToken("whsec_"), addedAt: now }];
+    await ctx.db.patch("whatsappConnections", connectionId, { webhookSecrets });
+    if (connection.status === "connected") {
+      await ctx.scheduler.runAfter(
+        0,
+        connection.providerWebhookId !== undefined
+          ? internal.provider.updateWebhookSecret
+          : internal.provider.registerWebhook,
+        { connectionId },
+      );
+    }
+    return { activeSecrets: webhookSecrets.length, previousExpireAt };
+  },
+});
+
 /** Label, persona, memory pool and sending pace of a number. */
 export const updateConnection = orgAdminMutation({
   args: {

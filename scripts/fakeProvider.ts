@@ -115,6 +115,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     left: f.times ?? 1,
   }));
   const webhooks = new Map<string, { url: string; secret: string }>();
+  /** Registered webhook id → phone number id (for secret rotation). */
+  const webhookIds = new Map<string, string>();
   if (options.phoneNumberId && options.webhookUrl && options.webhookSecret) {
     webhooks.set(options.phoneNumberId, { url: options.webhookUrl, secret: options.webhookSecret });
   }
@@ -412,7 +414,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
   async function handlePlatform(req: IncomingMessage, res: ServerResponse, parts: string[]) {
     const body =
-      req.method === "POST"
+      req.method === "POST" || req.method === "PATCH"
         ? (JSON.parse((await readBody(req)).toString("utf8") || "{}") as Record<
             string,
             Record<string, unknown>
@@ -427,8 +429,20 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     }
     if (parts[0] === "whatsapp" && parts[1] === "phone_numbers" && parts[3] === "webhooks") {
       const hook = body.whatsapp_webhook ?? {};
+      const id = `wh_${++counter}`;
       webhooks.set(parts[2]!, { url: String(hook.url), secret: String(hook.secret_key) });
-      return json(res, 201, { data: { id: `wh_${++counter}`, url: hook.url } });
+      webhookIds.set(id, parts[2]!);
+      return json(res, 201, { data: { id, url: hook.url } });
+    }
+    if (parts[0] === "whatsapp" && parts[1] === "webhooks" && req.method === "PATCH") {
+      const phoneNumberId = webhookIds.get(parts[2] ?? "");
+      const current = phoneNumberId === undefined ? undefined : webhooks.get(phoneNumberId);
+      if (phoneNumberId === undefined || current === undefined) {
+        return json(res, 404, { error: "No such webhook in the fake provider" });
+      }
+      const secret = body.whatsapp_webhook?.secret_key;
+      if (typeof secret === "string") webhooks.set(phoneNumberId, { ...current, secret });
+      return json(res, 200, { data: { id: parts[2] } });
     }
     return json(res, 404, { error: "Not found in the fake provider" });
   }

@@ -410,3 +410,64 @@ describe("agents and routers", () => {
     expect(agent.tools).toContain("whatsapp.send");
   });
 });
+
+describe("webhook secret rotation", () => {
+  async function connectedKapsoNumber(fetchImpl: (url: string, init: RequestInit) => Response) {
+    vi.stubEnv("KAPSO_API_KEY", "kapso_test_key");
+    vi.stubEnv("KAPSO_API_BASE_URL", "https://kapso.test");
+    vi.stubGlobal("fetch", async (url: string, init: RequestInit) => fetchImpl(url, init));
+    const connectionId = await admin.mutation(api.whatsapp.setupWhatsApp, env);
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    await t.mutation(internal.whatsapp.markConnected, {
+      kapsoCustomerId: "cust_1",
+      providerPhoneNumberId: "PNID_9",
+    });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    return connectionId;
+  }
+
+  function provider(patchStatus = 200) {
+    const patches: { url: string; secret: string }[] = [];
+    const impl = (url: string, init: RequestInit) => {
+      if (init.method === "PATCH") {
+        const body = JSON.parse(init.body as string) as {
+          whatsapp_webhook: { secret_key: string };
+        };
+        patches.push({ url, secret: body.whatsapp_webhook.secret_key });
+        return new Response(JSON.stringify({ data: { id: "wh_1" } }), { status: patchStatus });
+      }
+      const data = url.endsWith("/customers")
+        ? { id: "cust_1" }
+        : url.includes("/webhooks")
+          ? { id: "wh_1" }
+          : { url: "https://setup.kapso.test/x" };
+      return new Response(JSON.stringify({ data }), { status: 201 });
+    };
+    return { patches, impl };
+  }
+
+  test("a rotated secret is pushed to the registered webhook; both secrets verify meanwhile", async () => {
+    const { patches, impl } = provider();
+    const connectionId = await connectedKapsoNumber(impl);
+    const result = await admin.mutation(api.whatsapp.rotateWebhookSecret, { ...env, connectionId });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(result.activeSecrets).toBe(2);
+    const newest = await t.run(async (ctx) =>
+      (await ctx.db.get("whatsappConnections", connectionId))!.webhookSecrets.at(-1)!,
+    );
+    expect(patches).toEqual([
+      { url: "https://kapso.test/platform/v1/whatsapp/webhooks/wh_1", secret: newest.secret },
+    ]);
+    const connection = await admin.query(api.whatsapp.getConnection, { ...env, connectionId });
+    expect(connection.setupError).toBeUndefined();
+  });
+
+  test("a failed push is shown on the connection", async () => {
+    const { impl } = provider(502);
+    const connectionId = await connectedKapsoNumber(impl);
+    await admin.mutation(api.whatsapp.rotateWebhookSecret, { ...env, connectionId });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const connection = await admin.query(api.whatsapp.getConnection, { ...env, connectionId });
+    expect(connection.setupError).toContain("Pushing the new webhook secret failed");
+  });
+});

@@ -174,7 +174,7 @@ describe("POST /webhook/kapso/messages", () => {
 
   test("after rotation both secrets verify until the old one's grace period ends", async () => {
     const old = kapso.secret;
-    const rotated = await admin.mutation(api.webhooks.rotateWebhookSecret, {
+    const rotated = await admin.mutation(api.whatsapp.rotateWebhookSecret, {
       environment: "development",
       connectionId: kapso.connectionId,
     });

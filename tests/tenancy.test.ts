@@ -142,7 +142,7 @@ const CASES: Record<string, Case> = {
   // Inbound (convex/deliveries.ts, convex/webhooks.ts)
   "deliveries:list": { args: () => ({ failedOnly: true }) },
   "deliveries:replay": { args: (ids) => ({ deliveryId: ids.deliveryId }), admin: true },
-  "webhooks:rotateWebhookSecret": {
+  "whatsapp:rotateWebhookSecret": {
     args: (ids) => ({ connectionId: ids.kapsoConnectionId }),
     admin: true,
   },

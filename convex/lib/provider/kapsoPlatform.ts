@@ -111,3 +111,14 @@ export async function registerMessageWebhook(
   }
   return { id: webhook.id };
 }
+
+/** Replaces the signing secret of a registered message webhook (secret rotation). */
+export async function updateWebhookSecret(
+  config: KapsoConfig,
+  webhookId: string,
+  secret: string,
+): Promise<void> {
+  await platformRequest(config, "PATCH", `/whatsapp/webhooks/${encodeURIComponent(webhookId)}`, {
+    whatsapp_webhook: { secret_key: secret },
+  });
+}
