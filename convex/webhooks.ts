@@ -5,7 +5,6 @@
  * Bad or missing signatures → 401 with only a delivery record; everything else → 200 with
  * the outcome recorded. Also: Meta's GET handshake.
  */
-import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { httpAction, type ActionCtx } from "./_generated/server";
