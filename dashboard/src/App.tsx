@@ -1,18 +1,20 @@
 /**
  * The signed-in dashboard: provisions the organization on first visit, then shows one
- * environment at a time — the inbox, the numbers and who handles them, and the agents.
+ * environment at a time — the inbox, the numbers and who handles them, the agents, and the
+ * activity (webhook deliveries with replay, agent runs).
  */
 import { useMutation } from "convex/react";
 import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Environment } from "../../convex/lib/validators";
 import { Agents } from "./Agents";
+import { Deliveries } from "./Deliveries";
 import { Inbox } from "./Inbox";
 import { Numbers } from "./Numbers";
 import { errorMessage } from "./errors";
 import "./styles.css";
 
-type Tab = "inbox" | "numbers" | "agents";
+type Tab = "inbox" | "numbers" | "agents" | "activity";
 
 export function App() {
   const ensure = useMutation(api.organizations.ensure);
@@ -35,7 +37,7 @@ export function App() {
           {who.organizationName} · {who.role}
         </span>
         <nav>
-          {(["inbox", "numbers", "agents"] as const).map((name) => (
+          {(["inbox", "numbers", "agents", "activity"] as const).map((name) => (
             <button
               key={name}
               className={tab === name ? "active" : ""}
@@ -60,6 +62,7 @@ export function App() {
         {tab === "inbox" && <Inbox environment={environment} />}
         {tab === "numbers" && <Numbers environment={environment} />}
         {tab === "agents" && <Agents environment={environment} />}
+        {tab === "activity" && <Deliveries environment={environment} />}
       </main>
     </div>
   );

@@ -117,6 +117,11 @@ export function Numbers({ environment }: { environment: Environment }) {
           ))}
         </tbody>
       </table>
+      {status.connections
+        .filter((c) => c.status === "connected")
+        .map((c) => (
+          <Templates key={c._id} environment={environment} connectionId={c._id} label={c.label} />
+        ))}
       <button onClick={() => act(() => setup({ environment }))}>
         Connect a number through Kapso
       </button>
@@ -180,6 +185,36 @@ function MetaForm({
         ))}
         <button type="submit">Connect</button>
       </form>
+    </details>
+  );
+}
+
+/** The message templates of one number, with Meta's review status. */
+function Templates({
+  environment,
+  connectionId,
+  label,
+}: {
+  environment: Environment;
+  connectionId: Id<"whatsappConnections">;
+  label: string;
+}) {
+  const templates = useQuery(api.templates.list, { environment, connectionId });
+  if (templates === undefined) return null;
+  return (
+    <details>
+      <summary>
+        Templates of {label} ({templates.length})
+      </summary>
+      <ul>
+        {templates.map((t) => (
+          <li key={t._id}>
+            {t.name} <span className="muted">{t.language}</span> · {t.category} ·{" "}
+            <strong>{t.status}</strong>
+            {t.statusReason ? ` (${t.statusReason})` : ""}
+          </li>
+        ))}
+      </ul>
     </details>
   );
 }
