@@ -19,6 +19,8 @@ import { App } from "./App";
 const convexUrl = import.meta.env.VITE_CONVEX_URL as string | undefined;
 const clerkKey = import.meta.env.VITE_CLERK_PUBLISHABLE_KEY as string | undefined;
 const localAuthUrl = import.meta.env.VITE_SWITCHBOARD_LOCAL_AUTH as string | undefined;
+/** One client for the page's lifetime (it holds the WebSocket and the query cache). */
+const convex = convexUrl ? new ConvexReactClient(convexUrl) : null;
 
 /** Local sign-in: tokens from the local runtime's issuer (`/local/token`), no accounts. */
 function useLocalAuth() {
@@ -44,8 +46,7 @@ function Gate({ children }: { children: ReactNode }) {
 }
 
 function Root() {
-  if (convexUrl && localAuthUrl) {
-    const convex = new ConvexReactClient(convexUrl);
+  if (convex && localAuthUrl) {
     return (
       <ConvexProviderWithAuth client={convex} useAuth={useLocalAuth}>
         <Gate>
@@ -58,7 +59,7 @@ function Root() {
       </ConvexProviderWithAuth>
     );
   }
-  if (!convexUrl || !clerkKey) {
+  if (!convex || !clerkKey) {
     return (
       <p>
         Set VITE_CONVEX_URL and VITE_CLERK_PUBLISHABLE_KEY (see .env.example) to use the dashboard,
@@ -66,7 +67,6 @@ function Root() {
       </p>
     );
   }
-  const convex = new ConvexReactClient(convexUrl);
   return (
     <ClerkProvider publishableKey={clerkKey}>
       <ConvexProviderWithClerk client={convex} useAuth={useAuth}>
