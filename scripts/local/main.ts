@@ -69,7 +69,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     generate();
   }
 
-  const siteUrl = `http://127.0.0.1:${ports.site}`;
+  const engine = await createEngine({
+    root,
+    statePath: options.statePath === undefined ? STATE_PATH : options.statePath,
+    reset: options.reset,
+  });
+  const issuer = await loadIssuer(options.keyPath === undefined ? KEY_PATH : options.keyPath);
+  const server = await startServer({ engine, issuer, port: ports.api, sitePort: ports.site });
+  // The server goes first so the fake provider learns the real webhook URL (ports may be 0).
+  const siteUrl = server.siteUrl;
   const demo = demoNumber();
 
   // Backend environment: what the functions read through `env` / process.env.
@@ -106,13 +114,6 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     }
   }
 
-  const engine = await createEngine({
-    root,
-    statePath: options.statePath === undefined ? STATE_PATH : options.statePath,
-    reset: options.reset,
-  });
-  const issuer = await loadIssuer(options.keyPath === undefined ? KEY_PATH : options.keyPath);
-  const server = await startServer({ engine, issuer, port: ports.api, sitePort: ports.site });
   setDefault("CONVEX_CLOUD_URL", server.url);
   setDefault("CONVEX_SITE_URL", server.siteUrl);
   setDefault("SWITCHBOARD_WEBHOOK_BASE_URL", server.siteUrl);
