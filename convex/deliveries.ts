@@ -130,12 +130,11 @@ async function listAll(ctx: QueryCtx, failedOnly: boolean, limit: number) {
       .take(limit);
   }
   // Failed deliveries without a tenant (unknown number, bad signature) plus those of tenants.
-  const rows = await ctx.db
+  return await ctx.db
     .query("webhookDeliveries")
-    .withIndex("by_receivedAt")
+    .withIndex("by_failed_and_receivedAt", (q) => q.eq("failed", true))
     .order("desc")
-    .take(limit * 5);
-  return rows.filter((d) => d.failed === true).slice(0, limit);
+    .take(limit);
 }
 
 export const listInternal = internalQuery({

@@ -308,7 +308,7 @@ export default defineSchema({
       "failed",
       "receivedAt",
     ]) // dashboard "failed only"
-    .index("by_verdict_and_receivedAt", ["verdict", "receivedAt"])
+    .index("by_failed_and_receivedAt", ["failed", "receivedAt"]) // CLI: all failed, any tenant
     .index("by_organizationId_and_environment_and_receivedAt", [
       "organizationId",
       "environment",

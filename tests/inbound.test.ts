@@ -772,6 +772,25 @@ describe("dead letters, listing and replay", () => {
     expect(await allRows(t, "messages")).toHaveLength(0);
   });
 
+  test("the operators' failed list finds an unknown number's delivery under many good ones", async () => {
+    await post(
+      t,
+      await kapsoRequest(
+        kapsoText({ id: "wamid.lost", phoneNumberId: "000", from: "15551234567" }),
+        {
+          secret: "x",
+          ...received,
+        },
+      ),
+    );
+    await giveAgent(t, admin, kapso.connectionId);
+    for (let i = 0; i < 30; i++) {
+      await sendKapso(kapsoText({ id: `wamid.ok${i}`, phoneNumberId: PNID, from: "15551234567" }));
+    }
+    const failed = await t.query(internal.deliveries.listInternal, { failedOnly: true, limit: 5 });
+    expect(failed.map((d) => d.verdict)).toEqual(["unknown_connection"]);
+  });
+
   test("a no_handler delivery replayed after an agent is assigned is routed and resolved", async () => {
     await sendKapso(kapsoText({ id: "wamid.r", phoneNumberId: PNID, from: "15551234567" }));
     const [failed] = await admin.query(api.deliveries.list, { ...env, failedOnly: true });
