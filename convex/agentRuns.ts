@@ -9,7 +9,12 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
+import {
+  internalMutation,
+  internalQuery,
+  type MutationCtx,
+  type QueryCtx,
+} from "./_generated/server";
 import { scheduleFollowUp } from "./followUps";
 import { handOffToHuman, handoffSettings, matchEscalationKeyword } from "./handoff";
 import { qualifyLead } from "./leads";
@@ -89,6 +94,32 @@ function routable(message: Doc<"messages">): RoutableMessage {
 }
 
 /** The customer messages since the last reply (the burst this run answers), oldest first. */
+/**
+ * Tells the customer a person is coming, when the tenant configured such a message. The
+ * handoff stands whether or not this can be sent (e.g. the number was just disconnected).
+ */
+async function acknowledgeEscalation(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  runId: Id<"agentRuns">,
+) {
+  const text = (await handoffSettings(ctx, thread)).escalationAcknowledgement;
+  if (text === undefined) return;
+  try {
+    await enqueueOutbound(ctx, {
+      threadId: thread._id,
+      role: "assistant",
+      agentRunId: runId,
+      content: { kind: "text", text },
+    });
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    await ctx.db.patch("agentRuns", runId, {
+      error: `The escalation acknowledgement was not sent: ${error.data.message}`,
+    });
+  }
+}
+
 async function triggerMessages(ctx: QueryCtx, threadId: Id<"threads">) {
   const newest = await ctx.db
     .query("messages")
@@ -271,6 +302,7 @@ export const begin = internalMutation({
         by: { kind: "system" },
         now,
       });
+      await acknowledgeEscalation(ctx, thread, runId);
       return { kind: "done" as const, runId, reason: note };
     }
     // Per-tenant fairness: over the limit, the same routing job comes back later (not dropped).

@@ -297,6 +297,7 @@ export const getSettings = orgQuery({
   args: {},
   returns: v.object({
     escalationKeywords: v.array(v.string()),
+    escalationAcknowledgement: v.optional(v.string()),
     autoReleaseMinutes: v.optional(v.number()),
     maxConsecutiveFallbacks: v.number(),
     slackConfigured: v.boolean(),
@@ -307,6 +308,7 @@ export const getSettings = orgQuery({
     const s = await handoffSettings(ctx, ctx.tenant);
     return {
       escalationKeywords: s.escalationKeywords,
+      escalationAcknowledgement: s.escalationAcknowledgement,
       autoReleaseMinutes: s.autoReleaseMinutes,
       maxConsecutiveFallbacks: s.maxConsecutiveFallbacks,
       slackConfigured: s.slackWebhookUrl !== undefined,
@@ -322,6 +324,7 @@ const vHookInput = v.union(v.object({ url: v.string(), secret: v.string() }), v.
 export const updateSettings = orgAdminMutation({
   args: {
     escalationKeywords: v.optional(v.array(v.string())),
+    escalationAcknowledgement: v.optional(v.union(v.string(), v.null())),
     autoReleaseMinutes: v.optional(v.union(v.number(), v.null())),
     maxConsecutiveFallbacks: v.optional(v.number()),
     slackWebhookUrl: v.optional(v.union(v.string(), v.null())),
@@ -342,6 +345,13 @@ export const updateSettings = orgAdminMutation({
         throw appError("INVALID_ARGUMENT", `At most ${MAX_KEYWORDS} escalation keywords.`);
       }
       next.escalationKeywords = keywords;
+    }
+    if (args.escalationAcknowledgement !== undefined) {
+      const text = args.escalationAcknowledgement?.trim() ?? "";
+      if (text.length > 1024) {
+        throw appError("INVALID_ARGUMENT", "The acknowledgement is at most 1024 characters.");
+      }
+      next.escalationAcknowledgement = text === "" ? undefined : text;
     }
     if (args.autoReleaseMinutes !== undefined) {
       if (args.autoReleaseMinutes !== null && !(args.autoReleaseMinutes >= 1)) {

@@ -210,6 +210,22 @@ describe("escalation keywords", () => {
     expect((await t.run((ctx) => ctx.db.get("threads", threadB._id)))!.owner).toBe("ai");
   });
 
+  test("the tenant's acknowledgement tells the customer a person is coming, with no model call", async () => {
+    await a.admin.mutation(api.handoff.updateSettings, {
+      ...env,
+      escalationKeywords: ["falar com um atendente"],
+      escalationAcknowledgement: "Um atendente vai responder em breve.",
+    });
+    const thread = await customerWrites(t, support, CUSTOMER, "Quero falar com um atendente");
+    await routeNow(t, thread._id);
+    expect(model.requests).toHaveLength(0);
+    const replies = (await threadMessages(t, thread._id)).filter((m) => m.role !== "user");
+    expect(replies.map((m) => [m.role, m.content])).toEqual([
+      ["assistant", "Um atendente vai responder em breve."],
+    ]);
+    expect((await t.run((ctx) => ctx.db.get("threads", thread._id)))!.owner).toBe("human");
+  });
+
   test("keywords match whole words only, regardless of accents and case", async () => {
     await a.admin.mutation(api.handoff.updateSettings, {
       ...env,

@@ -504,6 +504,8 @@ export const vSignedHook = v.object({ url: v.string(), secret: v.string() });
 export const vTenantHandoffSettings = v.object({
   /** Checked before the model, case- and accent-insensitively, in any language. */
   escalationKeywords: v.array(v.string()),
+  /** Sent to the customer when an escalation keyword hands the thread to a person. */
+  escalationAcknowledgement: v.optional(v.string()),
   /** Release a human-owned thread back to the AI after this much human inactivity. */
   autoReleaseMinutes: v.optional(v.number()),
   /** Hand off after this many fallback replies in a row (model failures). */
