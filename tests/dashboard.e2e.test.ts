@@ -91,3 +91,18 @@ test("a teammate sees the conversation live, takes it over and replies from the 
   await page.getByText("Handoff history").click();
   await page.getByText(/to human \(manual\)/).waitFor({ timeout: 10_000 });
 }, 120_000);
+
+test("an admin saves the environment's escalation keywords from the dashboard", async () => {
+  await page.goto(runtime.urls.dashboard!);
+  await page.getByRole("button", { name: "numbers", exact: true }).click({ timeout: 30_000 });
+  await page.getByText("Handoff settings").click();
+  await page.getByLabel(/Escalation keywords/).fill("falar com um atendente\nreclamação");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Saved.").waitFor({ timeout: 10_000 });
+  await page.reload();
+  await page.getByRole("button", { name: "numbers", exact: true }).click({ timeout: 30_000 });
+  await page.getByText("Handoff settings").click();
+  await expect
+    .poll(() => page.getByLabel(/Escalation keywords/).inputValue(), { timeout: 10_000 })
+    .toBe("falar com um atendente\nreclamação");
+}, 60_000);

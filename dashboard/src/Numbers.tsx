@@ -8,6 +8,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { Environment } from "../../convex/lib/validators";
 import { errorMessage } from "./errors";
+import { HandoffSettings } from "./HandoffSettings";
 
 export function Numbers({ environment }: { environment: Environment }) {
   const status = useQuery(api.whatsapp.getStatus, { environment });
@@ -126,6 +127,7 @@ export function Numbers({ environment }: { environment: Environment }) {
         Connect a number through Kapso
       </button>
       <MetaForm environment={environment} onError={setError} />
+      <HandoffSettings environment={environment} />
     </section>
   );
 }
