@@ -1,3 +1,4 @@
+"use node";
 /**
  * The Cloud API adapter on the official `@kapso/whatsapp-cloud-api` client: one client per
  * connection (Kapso's Meta-compatible proxy, or Meta's Graph API directly), the mapping of our
