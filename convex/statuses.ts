@@ -16,7 +16,9 @@
  * once the row has its provider message id.
  */
 import type { Doc, Id } from "./_generated/dataModel";
-import type { MutationCtx } from "./_generated/server";
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import { internalMutation, type MutationCtx } from "./_generated/server";
 import type { ChannelData, DeliveryStatus, StatusUpdate } from "./lib/validators";
 
 const RANK: Record<DeliveryStatus, number> = {
@@ -176,3 +178,28 @@ export async function findStatusTarget(
   await ctx.db.patch("messages", row._id, { channelData });
   return { ...row, channelData };
 }
+
+/** Parked statuses whose message never appeared (e.g. sent by another tool) are kept this long. */
+export const PENDING_STATUS_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const PURGE_BATCH = 500;
+
+/**
+ * Deletes parked statuses older than the retention, a batch at a time, rescheduling itself
+ * while more remain (run by crons.ts). Returns how many it deleted in this batch.
+ */
+export const purgeStalePendingStatuses = internalMutation({
+  args: {},
+  returns: v.number(),
+  handler: async (ctx) => {
+    const cutoff = Date.now() - PENDING_STATUS_RETENTION_MS;
+    const stale = await ctx.db
+      .query("pendingStatuses")
+      .withIndex("by_receivedAt", (q) => q.lt("receivedAt", cutoff))
+      .take(PURGE_BATCH);
+    for (const row of stale) await ctx.db.delete("pendingStatuses", row._id);
+    if (stale.length === PURGE_BATCH) {
+      await ctx.scheduler.runAfter(0, internal.statuses.purgeStalePendingStatuses, {});
+    }
+    return stale.length;
+  },
+});

@@ -7,7 +7,8 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Id } from "../convex/_generated/dataModel";
-import { mergeStatus } from "../convex/statuses";
+import { internal } from "../convex/_generated/api";
+import { mergeStatus, PENDING_STATUS_RETENTION_MS } from "../convex/statuses";
 import type { ChannelData, StatusUpdate } from "../convex/lib/validators";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
 import {
@@ -250,5 +251,35 @@ describe("status webhooks on a stored outbound message", () => {
       async (ctx) => (await ctx.db.query("webhookDeliveries").order("desc").first())!,
     );
     expect(last.counts).toMatchObject({ duplicates: 1, statuses: 0 });
+  });
+});
+
+describe("parked statuses", () => {
+  test("those whose message never appeared are purged after the retention, fresh ones kept", async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date("2026-11-20T10:00:00Z"));
+    const t = newTest();
+    const { admin } = await provisionTenant(t, "org_purge");
+    const connectionId = await connectMetaNumber(admin, "PNID_PURGE", "app_secret");
+    const park = (providerMessageId: string, receivedAt: number) =>
+      t.run(async (ctx) => {
+        const connection = (await ctx.db.get("whatsappConnections", connectionId))!;
+        await ctx.db.insert("pendingStatuses", {
+          organizationId: connection.organizationId,
+          environment: connection.environment,
+          connectionId,
+          providerMessageId,
+          status: "delivered",
+          update: { status: "delivered", timestamp: receivedAt },
+          receivedAt,
+        });
+      });
+    const now = Date.now();
+    await park("wamid.OLD", now - PENDING_STATUS_RETENTION_MS - 1);
+    await park("wamid.FRESH", now - 60_000);
+    expect(await t.mutation(internal.statuses.purgeStalePendingStatuses, {})).toBe(1);
+    const left = await t.run((ctx) => ctx.db.query("pendingStatuses").collect());
+    expect(left.map((p) => p.providerMessageId)).toEqual(["wamid.FRESH"]);
+    vi.useRealTimers();
   });
 });

@@ -16,6 +16,7 @@ import type {
 import type * as agentRuns from "../agentRuns.js";
 import type * as agentTurn from "../agentTurn.js";
 import type * as agents from "../agents.js";
+import type * as crons from "../crons.js";
 import type * as deliveries from "../deliveries.js";
 import type * as demo from "../demo.js";
 import type * as followUps from "../followUps.js";
@@ -68,6 +69,7 @@ declare const fullApi: ApiFromModules<{
   agentRuns: typeof agentRuns;
   agentTurn: typeof agentTurn;
   agents: typeof agents;
+  crons: typeof crons;
   deliveries: typeof deliveries;
   demo: typeof demo;
   followUps: typeof followUps;
