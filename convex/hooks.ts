@@ -160,9 +160,16 @@ export const deliver = internalAction({
         delivery.target,
         Date.now(),
       );
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(HOOK_TIMEOUT_MS) });
-      ok = response.ok;
-      if (!ok) error = `HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`;
+      // AbortController + timer rather than AbortSignal.timeout: works in every JS runtime.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), HOOK_TIMEOUT_MS);
+      try {
+        const response = await fetch(url, { ...init, signal: controller.signal });
+        ok = response.ok;
+        if (!ok) error = `HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`;
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }

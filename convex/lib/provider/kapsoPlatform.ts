@@ -1,3 +1,4 @@
+"use node";
 /**
  * Kapso Platform API calls (customers, setup links, webhook registration). Only
  * `convex/provider.ts` may use this module: it is the provider boundary. Each call takes the
