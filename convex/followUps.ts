@@ -179,14 +179,7 @@ export const cancel = orgMutation({
   args: { followUpId: v.id("followUps") },
   returns: v.boolean(),
   handler: async (ctx, { followUpId }) => {
-    const followUp = await ctx.db.get("followUps", followUpId);
-    if (
-      followUp === null ||
-      followUp.organizationId !== ctx.tenant.organizationId ||
-      followUp.environment !== ctx.tenant.environment
-    ) {
-      throw appError("NOT_FOUND", "No such follow-up in this environment.");
-    }
+    const followUp = await getOwned(ctx, ctx.tenant, "followUps", followUpId);
     if (followUp.state.kind !== "scheduled") return false;
     if (followUp.state.jobId !== undefined) await ctx.scheduler.cancel(followUp.state.jobId);
     await ctx.db.patch("followUps", followUpId, {

@@ -277,14 +277,7 @@ export const markNotificationRead = orgMutation({
   args: { notificationId: v.id("notifications") },
   returns: v.null(),
   handler: async (ctx, { notificationId }) => {
-    const n = await ctx.db.get("notifications", notificationId);
-    if (
-      n === null ||
-      n.organizationId !== ctx.tenant.organizationId ||
-      n.environment !== ctx.tenant.environment
-    ) {
-      throw appError("NOT_FOUND", "No such notification in this environment.");
-    }
+    const n = await getOwned(ctx, ctx.tenant, "notifications", notificationId);
     if (n.readAt === undefined) {
       await ctx.db.patch("notifications", notificationId, { readAt: Date.now() });
     }

@@ -147,7 +147,9 @@ type TenantTable =
   | "messages"
   | "agentRuns"
   | "memories"
-  | "templates";
+  | "templates"
+  | "notifications"
+  | "followUps";
 
 /**
  * Loads a row of the caller's tenant. Rows of other organizations or of the other
@@ -165,7 +167,8 @@ export async function getOwned<T extends TenantTable & TableNames>(
     doc.organizationId !== tenant.organizationId ||
     doc.environment !== tenant.environment
   ) {
-    throw appError("NOT_FOUND", `No such ${table.replace(/s$/, "")} in this environment.`);
+    const noun = table.replace(/s$/, "").replace(/([A-Z])/g, " $1").toLowerCase();
+    throw appError("NOT_FOUND", `No such ${noun} in this environment.`);
   }
   return doc;
 }
