@@ -167,7 +167,10 @@ export async function getOwned<T extends TenantTable & TableNames>(
     doc.organizationId !== tenant.organizationId ||
     doc.environment !== tenant.environment
   ) {
-    const noun = table.replace(/s$/, "").replace(/([A-Z])/g, " $1").toLowerCase();
+    const noun = table
+      .replace(/s$/, "")
+      .replace(/([A-Z])/g, " $1")
+      .toLowerCase();
     throw appError("NOT_FOUND", `No such ${noun} in this environment.`);
   }
   return doc;
