@@ -22,6 +22,7 @@ import { getOwned, orgQuery } from "./lib/auth";
 import { isAppError } from "./lib/errors";
 import { evaluateRules, type RoutableMessage } from "./lib/routerRules";
 import {
+  agentRunFields,
   vFollowUpTemplate,
   vOutboundContent,
   vRunOutcome,
@@ -860,25 +861,7 @@ export const finish = internalMutation({
 export const vAgentRunView = v.object({
   _id: v.id("agentRuns"),
   _creationTime: v.number(),
-  threadId: v.id("threads"),
-  connectionId: v.id("whatsappConnections"),
-  generation: v.number(),
-  agentId: v.optional(v.id("agents")),
-  routerId: v.optional(v.id("routers")),
-  triggerMessageIds: v.array(v.id("messages")),
-  decision: v.optional(v.object({ agentId: v.id("agents"), reason: v.string() })),
-  outcome: vRunOutcome,
-  toolCalls: v.array(vToolCallRecord),
-  promptChars: v.number(),
-  tokensIn: v.number(),
-  tokensOut: v.number(),
-  costUsd: v.number(),
-  latencyMs: v.optional(v.number()),
-  error: v.optional(v.string()),
-  note: v.optional(v.string()),
-  usedFallback: v.optional(v.boolean()),
-  startedAt: v.number(),
-  finishedAt: v.optional(v.number()),
+  ...agentRunFields,
 });
 
 function runView(run: Doc<"agentRuns">) {

@@ -7,6 +7,7 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
   agentFields,
+  agentRunFields,
   vChannelData,
   vChannelParams,
   vConnectionStatus,
@@ -27,7 +28,6 @@ import {
   vProvider,
   vRouterMode,
   vRouterRule,
-  vRunOutcome,
   vOutboundContent,
   vSendAttempt,
   vSendState,
@@ -340,29 +340,7 @@ export default defineSchema({
   /** One agent turn: what triggered it, what was decided, what it cost and how it ended. */
   agentRuns: defineTable({
     ...tenant,
-    threadId: v.id("threads"),
-    connectionId: v.id("whatsappConnections"),
-    generation: v.number(),
-    agentId: v.optional(v.id("agents")),
-    routerId: v.optional(v.id("routers")),
-    triggerMessageIds: v.array(v.id("messages")),
-    decision: v.optional(v.object({ agentId: v.id("agents"), reason: v.string() })),
-    outcome: vRunOutcome,
-    toolCalls: v.array(
-      v.object({ name: v.string(), arguments: v.string(), result: v.string(), ok: v.boolean() }),
-    ),
-    promptChars: v.number(),
-    tokensIn: v.number(),
-    tokensOut: v.number(),
-    costUsd: v.number(),
-    latencyMs: v.optional(v.number()),
-    error: v.optional(v.string()),
-    /** Why a run ended without the model (escalation keyword, agent handoff, ...). */
-    note: v.optional(v.string()),
-    /** The model failed and the agent's fallback reply was sent (counted for repeated failure). */
-    usedFallback: v.optional(v.boolean()),
-    startedAt: v.number(),
-    finishedAt: v.optional(v.number()),
+    ...agentRunFields,
   })
     .index("by_threadId_and_startedAt", ["threadId", "startedAt"])
     .index("by_organizationId_and_environment_and_startedAt", [

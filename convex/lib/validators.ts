@@ -527,6 +527,31 @@ export const vToolCallRecord = v.object({
 });
 export type ToolCallRecord = Infer<typeof vToolCallRecord>;
 
+/** Fields of an `agentRuns` row besides tenancy: the table and the dashboard's view share them. */
+export const agentRunFields = {
+  threadId: v.id("threads"),
+  connectionId: v.id("whatsappConnections"),
+  generation: v.number(),
+  agentId: v.optional(v.id("agents")),
+  routerId: v.optional(v.id("routers")),
+  triggerMessageIds: v.array(v.id("messages")),
+  decision: v.optional(v.object({ agentId: v.id("agents"), reason: v.string() })),
+  outcome: vRunOutcome,
+  toolCalls: v.array(vToolCallRecord),
+  promptChars: v.number(),
+  tokensIn: v.number(),
+  tokensOut: v.number(),
+  costUsd: v.number(),
+  latencyMs: v.optional(v.number()),
+  error: v.optional(v.string()),
+  /** Why a run ended without the model (escalation keyword, agent handoff, ...). */
+  note: v.optional(v.string()),
+  /** The model failed and the agent's fallback reply was sent (counted for repeated failure). */
+  usedFallback: v.optional(v.boolean()),
+  startedAt: v.number(),
+  finishedAt: v.optional(v.number()),
+};
+
 // --- Follow-ups (convex/followUps.ts) --------------------------------------------------------
 
 export const vFollowUpTemplate = v.object({
