@@ -460,7 +460,11 @@ export const beginAttempt = internalMutation({
       await ctx.scheduler.runAfter(wait, internal.outbound.paceForNumber, { sendId });
       return false;
     }
-    await ctx.db.patch("outboundSends", sendId, { state: "sending", updatedAt: now });
+    await ctx.db.patch("outboundSends", sendId, {
+      state: "sending",
+      claimedAt: now,
+      updatedAt: now,
+    });
     return true;
   },
 });

@@ -401,6 +401,8 @@ export default defineSchema({
     attempts: v.array(vSendAttempt),
     /** When the next provider call (or reconciliation) is due. */
     nextAttemptAt: v.optional(v.number()),
+    /** When the current provider call was claimed (its pacing decision time); set while `sending`. */
+    claimedAt: v.optional(v.number()),
     /** Media uploaded for this send, reused by retries. */
     providerMediaId: v.optional(v.string()),
     createdAt: v.number(),

@@ -388,17 +388,30 @@ describe("pacing", () => {
     expect(harness.fake.sent).toHaveLength(500);
     const texts = harness.fake.accepted.map((m) => (m.body.text as { body: string }).body);
     expect(new Set(texts).size).toBe(500);
-    const perSecond = [...harness.fake.arrivalsPerSecond("PNID_SALES").values()];
-    expect(Math.max(...perSecond)).toBeLessThanOrEqual(50);
-    expect(perSecond.length).toBeGreaterThanOrEqual(10);
+    // The pacing decisions are checked at the moment each call was claimed (the engine's clock),
+    // not at its arrival at the provider, which depends on how busy the machine is.
+    const claims = await harness.t.run(async (ctx) =>
+      (await ctx.db.query("outboundSends").collect()).map((s) => ({
+        recipient: s.recipient,
+        at: s.claimedAt!,
+      })),
+    );
+    expect(claims).toHaveLength(500);
+    const perSecond = new Map<number, number>();
+    for (const c of claims) {
+      const second = Math.floor(c.at / 1_000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(50);
+    expect(perSecond.size).toBeGreaterThanOrEqual(10);
     // Pair limit: 5 at once, then one every 500 ms for the busy customer.
-    const busyTimes = harness.fake.accepted
-      .filter((m) => m.body.to === "+15558880000")
-      .map((m) => m.at)
+    const busyTimes = claims
+      .filter((c) => c.recipient === "+15558880000")
+      .map((c) => c.at)
       .sort((a, b) => a - b);
     expect(busyTimes).toHaveLength(10);
     for (let i = 5; i < 10; i++) {
-      expect(busyTimes[i]! - busyTimes[0]!).toBeGreaterThanOrEqual((i - 4) * 500 - 50);
+      expect(busyTimes[i]! - busyTimes[0]!).toBeGreaterThanOrEqual((i - 4) * 500 - 1);
     }
   }, 90_000);
 });
