@@ -1,5 +1,5 @@
 // Lint: typescript-eslint (type-aware) everywhere, Convex's rules for convex/, React hooks for
-// the dashboard, and the provider boundary: only convex/provider.ts may reach the provider.
+// the dashboard, and the provider boundary: only convex/whatsapp/provider.ts may reach the provider.
 import js from "@eslint/js";
 import convexPlugin from "@convex-dev/eslint-plugin";
 import globals from "globals";
@@ -40,17 +40,21 @@ export default tseslint.config(
     rules: { "@convex-dev/no-process-env": "off" },
   },
   {
-    // The provider boundary: only convex/provider.ts talks to Kapso or Meta.
+    // The provider boundary: only convex/whatsapp/provider.ts talks to Kapso or Meta.
     files: ["convex/**/*.ts"],
-    ignores: ["convex/provider.ts", "convex/lib/provider/**"],
+    ignores: [
+      "convex/whatsapp/provider.ts",
+      "convex/whatsapp/cloudApi.ts",
+      "convex/whatsapp/kapsoPlatform.ts",
+    ],
     rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
             {
-              group: ["@kapso/*", "**/lib/kapsoPlatform", "**/lib/provider/*"],
-              message: "Only convex/provider.ts may call the provider (Kapso or Meta).",
+              group: ["@kapso/*", "**/kapsoPlatform", "**/cloudApi"],
+              message: "Only convex/whatsapp/provider.ts may call the provider (Kapso or Meta).",
             },
           ],
         },

@@ -10,7 +10,7 @@ const crons = cronJobs();
 crons.interval(
   "purge stale parked statuses",
   { hours: 6 },
-  internal.statuses.purgeStalePendingStatuses,
+  internal.whatsapp.statuses.purgeStalePendingStatuses,
   {},
 );
 

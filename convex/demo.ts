@@ -6,9 +6,9 @@
  */
 import { v } from "convex/values";
 import { internalMutation } from "./_generated/server";
-import { DEFAULT_AGENT } from "./agents";
+import { DEFAULT_AGENT } from "./agents/definitions";
 import { ensureOrganization } from "./organizations";
-import { DEFAULT_MESSAGES_PER_SECOND, getIntegration } from "./whatsapp";
+import { DEFAULT_MESSAGES_PER_SECOND, getIntegration } from "./whatsapp/connections";
 
 export const seed = internalMutation({
   args: {

@@ -1,6 +1,6 @@
 /** The HTTP route table: webhooks only; the handlers live in webhooks.ts. */
 import { httpRouter } from "convex/server";
-import { kapsoMessages, kapsoProject, metaEvents, metaHandshake } from "./webhooks";
+import { kapsoMessages, kapsoProject, metaEvents, metaHandshake } from "./whatsapp/webhooks";
 
 const http = httpRouter();
 

@@ -125,7 +125,7 @@ export async function watchConversation(
   const digits = opts.customer.replace(/\D/g, "");
   while (Date.now() < deadline) {
     if (threadId === null) {
-      const threads = (await call.query("threads:list", {
+      const threads = (await call.query("inbox/threads:list", {
         ...env,
         paginationOpts: { numItems: 50, cursor: null },
       })) as { page: Thread[] };
@@ -134,7 +134,7 @@ export async function watchConversation(
           ?._id ?? null;
     }
     if (threadId !== null) {
-      const page = (await call.query("threads:messages", {
+      const page = (await call.query("inbox/threads:messages", {
         ...env,
         threadId,
         paginationOpts: { numItems: 50, cursor: null },

@@ -6,9 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
-import { callHttpTool } from "../convex/lib/agentTools";
-import { estimateCostUsd } from "../convex/lib/llm";
-import { renderPromptTemplate, type PromptVariables } from "../convex/lib/promptTemplate";
+import { callHttpTool } from "../convex/agents/tools";
+import { estimateCostUsd } from "../convex/agents/model";
+import { renderPromptTemplate, type PromptVariables } from "../convex/agents/promptTemplate";
 import type { HttpTool } from "../convex/lib/validators";
 import type { StandInModel } from "../scripts/standInModel";
 import { expectCode } from "./fixtures/errors";
@@ -86,7 +86,7 @@ describe("in a turn", () => {
   });
 
   test("a template variable the thread lacks shows in the prompt as missing", async () => {
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.agentId,
       systemPrompt:
@@ -101,7 +101,7 @@ describe("in a turn", () => {
   });
 
   test("knowledge entries (text and CSV) are placed in the context and used", async () => {
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.agentId,
       language: "Spanish",
@@ -190,7 +190,7 @@ describe("in a turn", () => {
   });
 
   test("an HTTP tool receives the thread context and its secret header; the model sees the result", async () => {
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.agentId,
       httpTools: [
@@ -233,12 +233,12 @@ describe("in a turn", () => {
       method: "GET" as const,
       parameters: JSON.stringify({ type: "object", properties: {} }),
     };
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.agentId,
       httpTools: [{ ...tool, headers: [{ name: "X-Api-Key", value: "k-keep" }] }],
     });
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.agentId,
       httpTools: [{ ...tool, description: "new", headers: [{ name: "X-Api-Key" }] }],
@@ -269,7 +269,7 @@ describe("in a turn", () => {
       { ...base, maxResponseBytes: 10_000_000 },
     ]) {
       await expectCode(
-        world.orgA.admin.mutation(api.agents.update, {
+        world.orgA.admin.mutation(api.agents.definitions.update, {
           ...env,
           agentId: world.ids.agentId,
           httpTools: [bad],

@@ -18,11 +18,16 @@ async function allRows(table: "agents" | "routers" | "whatsappConnections") {
 }
 
 async function createAgent(slug: string) {
-  return await admin.mutation(api.agents.create, { ...env, name: slug, slug, systemPrompt: "Hi" });
+  return await admin.mutation(api.agents.definitions.create, {
+    ...env,
+    name: slug,
+    slug,
+    systemPrompt: "Hi",
+  });
 }
 
 async function metaNumber(phoneNumberId = "PNID_1") {
-  return await admin.mutation(api.whatsapp.connectMetaNumber, {
+  return await admin.mutation(api.whatsapp.connections.connectMeta, {
     ...env,
     label: "Support",
     phoneNumber: "+1 (555) 000-1111",
@@ -49,7 +54,7 @@ afterEach(() => {
 describe("setup through the provider", () => {
   test("setupWhatsApp is refused until WhatsApp is enabled for the environment", async () => {
     await expectCode(
-      admin.mutation(api.whatsapp.setupWhatsApp, { environment: "production" }),
+      admin.mutation(api.whatsapp.connections.setup, { environment: "production" }),
       "WHATSAPP_NOT_ENABLED",
     );
   });
@@ -69,12 +74,12 @@ describe("setup through the provider", () => {
         : { id: "link_1", url: "https://setup.kapso.test/link_1" };
       return new Response(JSON.stringify({ data }), { status: 201 });
     });
-    const connectionId = await admin.mutation(api.whatsapp.setupWhatsApp, {
+    const connectionId = await admin.mutation(api.whatsapp.connections.setup, {
       ...env,
       label: "Sales",
     });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const status = await admin.query(api.whatsapp.getStatus, env);
+    const status = await admin.query(api.whatsapp.connections.getStatus, env);
     const connection = status.connections.find((c) => c._id === connectionId)!;
     expect(connection.status).toBe("pending_setup");
     expect(connection.setupLinkUrl).toBe("https://setup.kapso.test/link_1");
@@ -88,9 +93,9 @@ describe("setup through the provider", () => {
   test("a provider failure during setup is shown on the connection, not lost", async () => {
     vi.stubEnv("KAPSO_API_KEY", "kapso_test_key");
     vi.stubGlobal("fetch", async () => new Response("upstream down", { status: 503 }));
-    const connectionId = await admin.mutation(api.whatsapp.setupWhatsApp, env);
+    const connectionId = await admin.mutation(api.whatsapp.connections.setup, env);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const connection = await admin.query(api.whatsapp.getConnection, { ...env, connectionId });
+    const connection = await admin.query(api.whatsapp.connections.get, { ...env, connectionId });
     expect(connection.status).toBe("pending_setup");
     expect(connection.setupError).toContain("HTTP 503");
   });
@@ -110,16 +115,16 @@ describe("setup through the provider", () => {
           : { url: "https://setup.kapso.test/x" };
       return new Response(JSON.stringify({ data }), { status: 201 });
     });
-    const connectionId = await admin.mutation(api.whatsapp.setupWhatsApp, env);
+    const connectionId = await admin.mutation(api.whatsapp.connections.setup, env);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const connected = await t.mutation(internal.whatsapp.markConnected, {
+    const connected = await t.mutation(internal.whatsapp.connections.markConnected, {
       kapsoCustomerId: "cust_1",
       providerPhoneNumberId: "PNID_9",
       phoneNumber: "+15550009999",
     });
     expect(connected).toBe(connectionId);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const connection = await admin.query(api.whatsapp.getConnection, { ...env, connectionId });
+    const connection = await admin.query(api.whatsapp.connections.get, { ...env, connectionId });
     expect(connection.status).toBe("connected");
     expect(connection.phoneNumber).toBe("+15550009999");
     expect(connection.providerPhoneNumberId).toBe("PNID_9");
@@ -144,19 +149,19 @@ describe("setup through the provider", () => {
       const data = url.endsWith("/customers") ? { id: "cust_1" } : { id: "x", url: "https://s/x" };
       return new Response(JSON.stringify({ data }), { status: 201 });
     });
-    const connectionId = await admin.mutation(api.whatsapp.setupWhatsApp, env);
+    const connectionId = await admin.mutation(api.whatsapp.connections.setup, env);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    await t.mutation(internal.whatsapp.markConnected, {
+    await t.mutation(internal.whatsapp.connections.markConnected, {
       kapsoCustomerId: "cust_1",
       providerPhoneNumberId: "PNID_9",
     });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    await admin.mutation(api.whatsapp.disconnectWhatsApp, { ...env, connectionId });
-    expect((await admin.query(api.whatsapp.getConnection, { ...env, connectionId })).status).toBe(
+    await admin.mutation(api.whatsapp.connections.disconnect, { ...env, connectionId });
+    expect((await admin.query(api.whatsapp.connections.get, { ...env, connectionId })).status).toBe(
       "disconnected",
     );
     urls.length = 0;
-    await admin.mutation(api.whatsapp.setupWhatsApp, { ...env, connectionId });
+    await admin.mutation(api.whatsapp.connections.setup, { ...env, connectionId });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(urls.some((u) => u.endsWith("/customers"))).toBe(false);
     expect(urls.some((u) => u.endsWith("/customers/cust_1/setup_links"))).toBe(true);
@@ -166,7 +171,7 @@ describe("setup through the provider", () => {
 describe("Meta-direct numbers", () => {
   test("connectMetaNumber stores a connected number in E.164 without exposing credentials", async () => {
     const connectionId = await metaNumber();
-    const connection = await admin.query(api.whatsapp.getConnection, { ...env, connectionId });
+    const connection = await admin.query(api.whatsapp.connections.get, { ...env, connectionId });
     expect(connection).toMatchObject({
       provider: "meta",
       status: "connected",
@@ -184,7 +189,7 @@ describe("Meta-direct numbers", () => {
 
   test("a malformed phone number or Graph API version is rejected", async () => {
     await expectCode(
-      admin.mutation(api.whatsapp.connectMetaNumber, {
+      admin.mutation(api.whatsapp.connections.connectMeta, {
         ...env,
         label: "x",
         phoneNumber: "call me",
@@ -197,7 +202,7 @@ describe("Meta-direct numbers", () => {
       "INVALID_ARGUMENT",
     );
     await expectCode(
-      admin.mutation(api.whatsapp.connectMetaNumber, {
+      admin.mutation(api.whatsapp.connections.connectMeta, {
         ...env,
         label: "x",
         phoneNumber: "+15550001111",
@@ -221,7 +226,7 @@ describe("agent XOR router", () => {
   beforeEach(async () => {
     connectionId = await metaNumber();
     agentId = await createAgent("support");
-    routerId = await admin.mutation(api.routers.create, {
+    routerId = await admin.mutation(api.agents.routers.create, {
       ...env,
       name: "Desk",
       slug: "desk",
@@ -230,62 +235,66 @@ describe("agent XOR router", () => {
   });
 
   test("setting a router on a number that has an agent is refused and writes nothing", async () => {
-    await admin.mutation(api.whatsapp.setWhatsAppAgent, { ...env, connectionId, agentId });
+    await admin.mutation(api.whatsapp.connections.setAgent, { ...env, connectionId, agentId });
     const before = await allRows("whatsappConnections");
     await expectCode(
-      admin.mutation(api.whatsapp.setWhatsAppRouter, { ...env, connectionId, routerId }),
+      admin.mutation(api.whatsapp.connections.setRouter, { ...env, connectionId, routerId }),
       "AGENT_AND_ROUTER_EXCLUSIVE",
     );
     expect(await allRows("whatsappConnections")).toBe(before);
   });
 
   test("setting an agent on a number that has a router is refused and writes nothing", async () => {
-    await admin.mutation(api.whatsapp.setWhatsAppRouter, { ...env, connectionId, routerId });
+    await admin.mutation(api.whatsapp.connections.setRouter, { ...env, connectionId, routerId });
     const before = await allRows("whatsappConnections");
     await expectCode(
-      admin.mutation(api.whatsapp.setWhatsAppAgent, { ...env, connectionId, agentId }),
+      admin.mutation(api.whatsapp.connections.setAgent, { ...env, connectionId, agentId }),
       "AGENT_AND_ROUTER_EXCLUSIVE",
     );
     expect(await allRows("whatsappConnections")).toBe(before);
   });
 
   test("an explicit switch replaces the router with the agent, never keeping both", async () => {
-    await admin.mutation(api.whatsapp.setWhatsAppRouter, { ...env, connectionId, routerId });
-    await admin.mutation(api.whatsapp.setWhatsAppAgent, {
+    await admin.mutation(api.whatsapp.connections.setRouter, { ...env, connectionId, routerId });
+    await admin.mutation(api.whatsapp.connections.setAgent, {
       ...env,
       connectionId,
       agentId,
       replaceRouter: true,
     });
-    const connection = await admin.query(api.whatsapp.getConnection, { ...env, connectionId });
+    const connection = await admin.query(api.whatsapp.connections.get, { ...env, connectionId });
     expect(connection.agentId).toBe(agentId);
     expect(connection.routerId).toBeUndefined();
   });
 
   test("an unknown agent id is rejected with NOT_FOUND and writes nothing", async () => {
     await admin
-      .mutation(api.agents.remove, { ...env, agentId: await createAgent("gone") })
+      .mutation(api.agents.definitions.remove, { ...env, agentId: await createAgent("gone") })
       .catch(() => undefined);
     const ghost = await createAgent("ghost");
-    await admin.mutation(api.agents.remove, { ...env, agentId: ghost });
+    await admin.mutation(api.agents.definitions.remove, { ...env, agentId: ghost });
     const before = await allRows("whatsappConnections");
     await expectCode(
-      admin.mutation(api.whatsapp.setWhatsAppAgent, { ...env, connectionId, agentId: ghost }),
+      admin.mutation(api.whatsapp.connections.setAgent, { ...env, connectionId, agentId: ghost }),
       "NOT_FOUND",
     );
     expect(await allRows("whatsappConnections")).toBe(before);
   });
 
   test("the environment default agent is stored and must exist", async () => {
-    await admin.mutation(api.whatsapp.setDefaultAgent, { ...env, agentId });
-    expect((await admin.query(api.whatsapp.getStatus, env)).defaultAgentId).toBe(agentId);
-    await admin.mutation(api.whatsapp.setDefaultAgent, { ...env, agentId: null });
-    expect((await admin.query(api.whatsapp.getStatus, env)).defaultAgentId).toBeUndefined();
+    await admin.mutation(api.whatsapp.connections.setDefaultAgent, { ...env, agentId });
+    expect((await admin.query(api.whatsapp.connections.getStatus, env)).defaultAgentId).toBe(
+      agentId,
+    );
+    await admin.mutation(api.whatsapp.connections.setDefaultAgent, { ...env, agentId: null });
+    expect(
+      (await admin.query(api.whatsapp.connections.getStatus, env)).defaultAgentId,
+    ).toBeUndefined();
   });
 
   test("an agent still in use cannot be deleted", async () => {
-    await admin.mutation(api.whatsapp.setWhatsAppAgent, { ...env, connectionId, agentId });
-    await expectCode(admin.mutation(api.agents.remove, { ...env, agentId }), "IN_USE");
+    await admin.mutation(api.whatsapp.connections.setAgent, { ...env, connectionId, agentId });
+    await expectCode(admin.mutation(api.agents.definitions.remove, { ...env, agentId }), "IN_USE");
   });
 });
 
@@ -293,7 +302,7 @@ describe("agents and routers", () => {
   test("a router without a fallback is rejected and writes nothing", async () => {
     const before = await allRows("routers");
     await expectCode(
-      admin.mutation(api.routers.create, { ...env, name: "R", slug: "r" }),
+      admin.mutation(api.agents.routers.create, { ...env, name: "R", slug: "r" }),
       "ROUTER_FALLBACK_REQUIRED",
     );
     expect(await allRows("routers")).toBe(before);
@@ -310,26 +319,28 @@ describe("agents and routers", () => {
     await createAgent("support");
     const other = await createAgent("sales");
     await expectCode(
-      admin.mutation(api.agents.update, { ...env, agentId: other, slug: "support" }),
+      admin.mutation(api.agents.definitions.update, { ...env, agentId: other, slug: "support" }),
       "SLUG_TAKEN",
     );
   });
 
   test("the same slug may exist in the other environment", async () => {
     await createAgent("support");
-    await admin.mutation(api.whatsapp.enableWhatsApp, { environment: "production" });
-    await admin.mutation(api.agents.create, {
+    await admin.mutation(api.whatsapp.connections.enable, { environment: "production" });
+    await admin.mutation(api.agents.definitions.create, {
       environment: "production",
       name: "Support",
       slug: "support",
       systemPrompt: "Hi",
     });
-    expect(await admin.query(api.agents.list, { environment: "production" })).toHaveLength(1);
+    expect(
+      await admin.query(api.agents.definitions.list, { environment: "production" }),
+    ).toHaveLength(1);
   });
 
   test("a duplicate router slug is rejected and writes nothing", async () => {
     const agentId = await createAgent("support");
-    await admin.mutation(api.routers.create, {
+    await admin.mutation(api.agents.routers.create, {
       ...env,
       name: "R",
       slug: "r",
@@ -337,7 +348,7 @@ describe("agents and routers", () => {
     });
     const before = await allRows("routers");
     await expectCode(
-      admin.mutation(api.routers.create, {
+      admin.mutation(api.agents.routers.create, {
         ...env,
         name: "R2",
         slug: "r",
@@ -351,9 +362,9 @@ describe("agents and routers", () => {
   test("a router naming an unknown agent in a rule is rejected", async () => {
     const agentId = await createAgent("support");
     const ghost = await createAgent("ghost");
-    await admin.mutation(api.agents.remove, { ...env, agentId: ghost });
+    await admin.mutation(api.agents.definitions.remove, { ...env, agentId: ghost });
     await expectCode(
-      admin.mutation(api.routers.create, {
+      admin.mutation(api.agents.routers.create, {
         ...env,
         name: "R",
         slug: "r",
@@ -367,7 +378,7 @@ describe("agents and routers", () => {
   test("a router rule with an invalid regular expression is rejected", async () => {
     const agentId = await createAgent("support");
     const error = await expectCode(
-      admin.mutation(api.routers.create, {
+      admin.mutation(api.agents.routers.create, {
         ...env,
         name: "R",
         slug: "r",
@@ -381,7 +392,7 @@ describe("agents and routers", () => {
 
   test("invalid agent settings are rejected with a message naming the field", async () => {
     const error = await expectCode(
-      admin.mutation(api.agents.create, {
+      admin.mutation(api.agents.definitions.create, {
         ...env,
         name: "A",
         slug: "Not A Slug",
@@ -391,7 +402,7 @@ describe("agents and routers", () => {
     );
     expect(error.data.message).toContain("Slug");
     await expectCode(
-      admin.mutation(api.agents.create, {
+      admin.mutation(api.agents.definitions.create, {
         ...env,
         name: "A",
         slug: "a",
@@ -404,8 +415,8 @@ describe("agents and routers", () => {
 
   test("agents are created with sensible defaults and can be updated", async () => {
     const agentId = await createAgent("support");
-    await admin.mutation(api.agents.update, { ...env, agentId, temperature: 0.9 });
-    const agent = await admin.query(api.agents.get, { ...env, agentId });
+    await admin.mutation(api.agents.definitions.update, { ...env, agentId, temperature: 0.9 });
+    const agent = await admin.query(api.agents.definitions.get, { ...env, agentId });
     expect(agent).toMatchObject({ slug: "support", temperature: 0.9, maxSteps: 6 });
     expect(agent.tools).toContain("whatsapp.send");
   });
@@ -416,9 +427,9 @@ describe("webhook secret rotation", () => {
     vi.stubEnv("KAPSO_API_KEY", "kapso_test_key");
     vi.stubEnv("KAPSO_API_BASE_URL", "https://kapso.test");
     vi.stubGlobal("fetch", async (url: string, init: RequestInit) => fetchImpl(url, init));
-    const connectionId = await admin.mutation(api.whatsapp.setupWhatsApp, env);
+    const connectionId = await admin.mutation(api.whatsapp.connections.setup, env);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    await t.mutation(internal.whatsapp.markConnected, {
+    await t.mutation(internal.whatsapp.connections.markConnected, {
       kapsoCustomerId: "cust_1",
       providerPhoneNumberId: "PNID_9",
     });
@@ -449,7 +460,10 @@ describe("webhook secret rotation", () => {
   test("a rotated secret is pushed to the registered webhook; both secrets verify meanwhile", async () => {
     const { patches, impl } = provider();
     const connectionId = await connectedKapsoNumber(impl);
-    const result = await admin.mutation(api.whatsapp.rotateWebhookSecret, { ...env, connectionId });
+    const result = await admin.mutation(api.whatsapp.connections.rotateSecret, {
+      ...env,
+      connectionId,
+    });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(result.activeSecrets).toBe(2);
     const newest = await t.run(async (ctx) =>
@@ -458,16 +472,16 @@ describe("webhook secret rotation", () => {
     expect(patches).toEqual([
       { url: "https://kapso.test/platform/v1/whatsapp/webhooks/wh_1", secret: newest.secret },
     ]);
-    const connection = await admin.query(api.whatsapp.getConnection, { ...env, connectionId });
+    const connection = await admin.query(api.whatsapp.connections.get, { ...env, connectionId });
     expect(connection.setupError).toBeUndefined();
   });
 
   test("a failed push is shown on the connection", async () => {
     const { impl } = provider(502);
     const connectionId = await connectedKapsoNumber(impl);
-    await admin.mutation(api.whatsapp.rotateWebhookSecret, { ...env, connectionId });
+    await admin.mutation(api.whatsapp.connections.rotateSecret, { ...env, connectionId });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const connection = await admin.query(api.whatsapp.getConnection, { ...env, connectionId });
+    const connection = await admin.query(api.whatsapp.connections.get, { ...env, connectionId });
     expect(connection.setupError).toContain("Pushing the new webhook secret failed");
   });
 });

@@ -45,7 +45,7 @@ beforeEach(async () => {
 afterEach(() => vi.useRealTimers());
 
 async function schedule(delayMs: number, withTemplate: boolean, cancelOnReply = true) {
-  return await world.orgA.admin.mutation(api.followUps.schedule, {
+  return await world.orgA.admin.mutation(api.inbox.followUps.schedule, {
     ...env,
     threadId: world.ids.threadId,
     dueAt: T0 + delayMs,
@@ -57,8 +57,8 @@ async function schedule(delayMs: number, withTemplate: boolean, cancelOnReply = 
 
 async function fireAt(at: number, followUpId: Id<"followUps">) {
   vi.setSystemTime(at);
-  await t.mutation(internal.followUps.fire, { followUpId });
-  const list = await world.orgA.admin.query(api.followUps.list, {
+  await t.mutation(internal.inbox.followUps.fire, { followUpId });
+  const list = await world.orgA.admin.query(api.inbox.followUps.list, {
     ...env,
     threadId: world.ids.threadId,
   });
@@ -128,9 +128,9 @@ test("a follow-up that keeps going after a reply is still sent", async () => {
 
 test("a cancelled follow-up never fires", async () => {
   const id = await schedule(2 * HOUR, true);
-  expect(await world.orgA.admin.mutation(api.followUps.cancel, { ...env, followUpId: id })).toBe(
-    true,
-  );
+  expect(
+    await world.orgA.admin.mutation(api.inbox.followUps.cancel, { ...env, followUpId: id }),
+  ).toBe(true);
   expect((await fireAt(T0 + 2 * HOUR, id)).state.kind).toBe("cancelled");
   expect(await outbound()).toEqual([]);
 });

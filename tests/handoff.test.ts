@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
-import { matchEscalationKeyword, noteHumanActivity } from "../convex/handoff";
-import { hookBackoffMs, hookRequest, HOOK_MAX_ATTEMPTS } from "../convex/hooks";
-import { qualifyLead } from "../convex/leads";
+import { matchEscalationKeyword, noteHumanActivity } from "../convex/inbox/handoff";
+import { hookBackoffMs, hookRequest, HOOK_MAX_ATTEMPTS } from "../convex/inbox/hooks";
+import { qualifyLead } from "../convex/customers/leads";
 import { expectCode } from "./fixtures/errors";
 import { seedWorld, type World } from "./fixtures/world";
 import { newTest, type TestConvex } from "./setup";
@@ -33,7 +33,7 @@ async function thread() {
 }
 
 async function takeOver(summary?: string) {
-  return await world.orgA.member.mutation(api.threads.takeOver, {
+  return await world.orgA.member.mutation(api.inbox.threads.takeOver, {
     ...env,
     threadId: world.ids.threadId,
     summary,
@@ -43,7 +43,7 @@ async function takeOver(summary?: string) {
 describe("ownership", () => {
   test("taking over records who, when and why, and the summary the AI will see later", async () => {
     await takeOver("Refund approved, courier booked for Monday");
-    const history = await world.orgA.admin.query(api.handoff.history, {
+    const history = await world.orgA.admin.query(api.inbox.handoff.history, {
       ...env,
       threadId: world.ids.threadId,
     });
@@ -60,17 +60,17 @@ describe("ownership", () => {
 
   test("a handoff puts a notification in the dashboard inbox", async () => {
     await takeOver("Wants to talk to a person");
-    const unread = await world.orgA.admin.query(api.handoff.notifications, {
+    const unread = await world.orgA.admin.query(api.inbox.handoff.notifications, {
       ...env,
       unreadOnly: true,
     });
     const fresh = unread.find((n) => n.body.includes("Wants to talk to a person"));
     expect(fresh?.title).toBe("Dana needs a person");
-    await world.orgA.admin.mutation(api.handoff.markNotificationRead, {
+    await world.orgA.admin.mutation(api.inbox.handoff.markNotificationRead, {
       ...env,
       notificationId: fresh!._id,
     });
-    const after = await world.orgA.admin.query(api.handoff.notifications, {
+    const after = await world.orgA.admin.query(api.inbox.handoff.notifications, {
       ...env,
       unreadOnly: true,
     });
@@ -79,8 +79,11 @@ describe("ownership", () => {
 
   test("release is recorded in the history and gives the thread back to the AI", async () => {
     await takeOver();
-    await world.orgA.admin.mutation(api.threads.release, { ...env, threadId: world.ids.threadId });
-    const history = await world.orgA.admin.query(api.handoff.history, {
+    await world.orgA.admin.mutation(api.inbox.threads.release, {
+      ...env,
+      threadId: world.ids.threadId,
+    });
+    const history = await world.orgA.admin.query(api.inbox.handoff.history, {
       ...env,
       threadId: world.ids.threadId,
     });
@@ -108,12 +111,12 @@ describe("escalation keywords", () => {
   });
 
   test("are stored per tenant and environment", async () => {
-    await world.orgA.admin.mutation(api.handoff.updateSettings, {
+    await world.orgA.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       escalationKeywords: [" atendente humano ", ""],
     });
-    const a = await world.orgA.admin.query(api.handoff.getSettings, env);
-    const b = await world.orgB.admin.query(api.handoff.getSettings, env);
+    const a = await world.orgA.admin.query(api.inbox.handoff.getSettings, env);
+    const b = await world.orgB.admin.query(api.inbox.handoff.getSettings, env);
     expect(a.escalationKeywords).toEqual(["atendente humano"]);
     expect(b.escalationKeywords).toEqual([]);
   });
@@ -121,7 +124,10 @@ describe("escalation keywords", () => {
 
 describe("auto-release after inactivity", () => {
   beforeEach(async () => {
-    await world.orgA.admin.mutation(api.handoff.updateSettings, { ...env, autoReleaseMinutes: 30 });
+    await world.orgA.admin.mutation(api.inbox.handoff.updateSettings, {
+      ...env,
+      autoReleaseMinutes: 30,
+    });
   });
 
   test("returns the thread to the AI once, after the configured inactivity", async () => {
@@ -131,7 +137,7 @@ describe("auto-release after inactivity", () => {
     expect((await thread()).owner).toBe("human");
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect((await thread()).owner).toBe("ai");
-    const history = await world.orgA.admin.query(api.handoff.history, {
+    const history = await world.orgA.admin.query(api.inbox.handoff.history, {
       ...env,
       threadId: world.ids.threadId,
     });
@@ -151,7 +157,7 @@ describe("auto-release after inactivity", () => {
     // The re-armed release fires 30 minutes after the human's activity, once.
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect((await thread()).owner).toBe("ai");
-    const history = await world.orgA.admin.query(api.handoff.history, {
+    const history = await world.orgA.admin.query(api.inbox.handoff.history, {
       ...env,
       threadId: world.ids.threadId,
     });
@@ -161,7 +167,7 @@ describe("auto-release after inactivity", () => {
 
 describe("outgoing hooks", () => {
   test("a failing Slack hook is retried with backoff, recorded, and never blocks the handoff", async () => {
-    await world.orgA.admin.mutation(api.handoff.updateSettings, {
+    await world.orgA.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       slackWebhookUrl: "https://hooks.slack.test/T000/B000/XXX",
     });
@@ -179,13 +185,13 @@ describe("outgoing hooks", () => {
     expect(JSON.parse(calls[0]!.body)).toEqual({
       text: "Dana needs a person. A teammate took the conversation over: Angry about a late delivery",
     });
-    const hooks = await world.orgA.admin.query(api.hooks.list, env);
+    const hooks = await world.orgA.admin.query(api.inbox.hooks.list, env);
     expect(hooks[0]).toMatchObject({ hook: "slack", state: "failed", attempts: HOOK_MAX_ATTEMPTS });
     expect(hooks[0]!.lastError).toContain("HTTP 500");
   });
 
   test("a hook that recovers is delivered once", async () => {
-    await world.orgA.admin.mutation(api.handoff.updateSettings, {
+    await world.orgA.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       httpHook: { url: "https://crm.test/hook", secret: "hook-secret" },
     });
@@ -194,7 +200,7 @@ describe("outgoing hooks", () => {
     await takeOver();
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(n).toBe(3);
-    const hooks = await world.orgA.admin.query(api.hooks.list, env);
+    const hooks = await world.orgA.admin.query(api.inbox.hooks.list, env);
     expect(hooks[0]).toMatchObject({ hook: "http", state: "delivered", attempts: 3 });
   });
 
@@ -232,12 +238,12 @@ describe("outgoing hooks", () => {
   });
 
   test("hook secrets are never returned by the settings query", async () => {
-    await world.orgA.admin.mutation(api.handoff.updateSettings, {
+    await world.orgA.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       slackWebhookUrl: "https://hooks.slack.test/T000/B000/SECRETPART",
       crmHook: { url: "https://crm.test/leads", secret: "crm-secret" },
     });
-    const settings = await world.orgA.admin.query(api.handoff.getSettings, env);
+    const settings = await world.orgA.admin.query(api.inbox.handoff.getSettings, env);
     expect(JSON.stringify(settings)).not.toContain("SECRETPART");
     expect(JSON.stringify(settings)).not.toContain("crm-secret");
     expect(settings.slackConfigured).toBe(true);
@@ -246,7 +252,7 @@ describe("outgoing hooks", () => {
 
   test("hook URLs must be http(s)", async () => {
     await expectCode(
-      world.orgA.admin.mutation(api.handoff.updateSettings, {
+      world.orgA.admin.mutation(api.inbox.handoff.updateSettings, {
         ...env,
         slackWebhookUrl: "javascript:alert(1)",
       }),
@@ -257,15 +263,15 @@ describe("outgoing hooks", () => {
 
 describe("memory pools", () => {
   test("a pool still used by a number cannot be deleted", async () => {
-    await world.orgA.admin.mutation(api.whatsapp.updateConnection, {
+    await world.orgA.admin.mutation(api.whatsapp.connections.update, {
       ...env,
       connectionId: world.ids.metaConnectionId,
       memoryPoolId: world.ids.memoryPoolId,
     });
-    const pools = await world.orgA.admin.query(api.memoryPools.list, env);
+    const pools = await world.orgA.admin.query(api.customers.memoryPools.list, env);
     expect(pools[0]!.connectionIds).toEqual([world.ids.metaConnectionId]);
     await expectCode(
-      world.orgA.admin.mutation(api.memoryPools.remove, {
+      world.orgA.admin.mutation(api.customers.memoryPools.remove, {
         ...env,
         memoryPoolId: world.ids.memoryPoolId,
       }),
@@ -276,7 +282,7 @@ describe("memory pools", () => {
 
 describe("CRM lead hook", () => {
   test("a qualified lead reaches the CRM hook as a signed structured summary, retried on failure", async () => {
-    await world.orgA.admin.mutation(api.handoff.updateSettings, {
+    await world.orgA.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       crmHook: { url: "https://crm.test/leads", secret: "crm-secret" },
     });
@@ -307,7 +313,7 @@ describe("CRM lead hook", () => {
       fields: { plan: "pro", seats: "12" },
     });
     expect(received[1]!.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
-    const hooks = await world.orgA.admin.query(api.hooks.list, env);
+    const hooks = await world.orgA.admin.query(api.inbox.hooks.list, env);
     expect(hooks[0]).toMatchObject({ hook: "crm", state: "delivered", attempts: 2 });
   });
 
@@ -331,7 +337,7 @@ describe("a human replying from the dashboard", () => {
   });
 
   test("takes the thread from the AI, stores the reply as human, and records why", async () => {
-    const messageId = await world.orgA.member.mutation(api.outbound.sendHumanReply, {
+    const messageId = await world.orgA.member.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId: world.ids.threadId,
       text: "Hi Dana, I'm Sam from the team. Your parcel left this morning.",
@@ -339,7 +345,7 @@ describe("a human replying from the dashboard", () => {
     const stored = await t.run((ctx) => ctx.db.get("messages", messageId));
     expect(stored).toMatchObject({ role: "human", authorId: "user_2_org_a" });
     expect((await thread()).owner).toBe("human");
-    const history = await world.orgA.admin.query(api.handoff.history, {
+    const history = await world.orgA.admin.query(api.inbox.handoff.history, {
       ...env,
       threadId: world.ids.threadId,
     });
@@ -349,7 +355,7 @@ describe("a human replying from the dashboard", () => {
   test("on a thread a human already owns, restarts the inactivity clock", async () => {
     await takeOver();
     vi.advanceTimersByTime(10 * 60_000);
-    await world.orgA.member.mutation(api.outbound.sendHumanReply, {
+    await world.orgA.member.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId: world.ids.threadId,
       text: "Still checking, one moment.",

@@ -4,6 +4,7 @@
  * carries the human's resolution), tenant escalation keywords checked before the model,
  * repeated-failure handoff, agent-to-agent handoff, and the follow-up and lead tools.
  */
+import { isRoutingJob } from "./fixtures/webhooks";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { StandInModel } from "../scripts/standInModel";
@@ -94,7 +95,10 @@ describe("seed 001: AI → human → AI", () => {
     thread = (await t.run((ctx) => ctx.db.get("threads", thread._id)))!;
     expect(thread.owner).toBe("human");
     expect(thread.handoffSummary).toBe(summary);
-    const history = await a.admin.query(api.handoff.history, { ...env, threadId: thread._id });
+    const history = await a.admin.query(api.inbox.handoff.history, {
+      ...env,
+      threadId: thread._id,
+    });
     expect(history.map((h) => [h.to, h.reason, h.summary])).toEqual([
       ["human", "customer_asked", summary],
     ]);
@@ -123,13 +127,13 @@ describe("seed 001: AI → human → AI", () => {
     const resolution =
       "Hi Anish, I see ORD-22 was marked delivered to 12 Oak. I'm reissuing #ORD-22-R immediately, free shipping, you'll have it in 2 days.";
     vi.setSystemTime(Date.now() + 60_000);
-    const humanMessageId = await a.admin.mutation(api.outbound.sendHumanReply, {
+    const humanMessageId = await a.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId: thread._id,
       text: resolution,
     });
     const send = await sendOf(humanMessageId);
-    await t.action(internal.provider.sendOutbound, { sendId: send!._id });
+    await t.action(internal.whatsapp.provider.sendOutbound, { sendId: send!._id });
     const delivered = await t.run((ctx) => ctx.db.get("messages", humanMessageId));
     expect(delivered!.role).toBe("human");
     expect(delivered!.connectionId).toBe(support.connectionId);
@@ -146,7 +150,7 @@ describe("seed 001: AI → human → AI", () => {
     expect(model.requests).toHaveLength(requestsAtHandoff);
 
     // 5. The human releases the thread.
-    await a.admin.mutation(api.threads.release, { ...env, threadId: thread._id });
+    await a.admin.mutation(api.inbox.threads.release, { ...env, threadId: thread._id });
 
     // 6. Next day: the AI answers, with the human's turns and the handoff summary in context.
     vi.setSystemTime(Date.now() + DAY);
@@ -173,12 +177,12 @@ describe("seed 001: AI → human → AI", () => {
 
 describe("escalation keywords", () => {
   test("a Portuguese keyword of tenant A hands off before any model call; tenant B's agent answers the same words", async () => {
-    await a.admin.mutation(api.handoff.updateSettings, {
+    await a.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       escalationKeywords: ["falar com um atendente", "reclamação"],
     });
     const b = await provisionTenant(t, "org_b");
-    await b.admin.mutation(api.handoff.updateSettings, {
+    await b.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       escalationKeywords: ["speak to a manager"],
     });
@@ -198,7 +202,10 @@ describe("escalation keywords", () => {
     expect(runA!.note).toContain('"falar com um atendente"');
     const afterA = await t.run((ctx) => ctx.db.get("threads", threadA._id));
     expect(afterA!.owner).toBe("human");
-    const [event] = await a.admin.query(api.handoff.history, { ...env, threadId: threadA._id });
+    const [event] = await a.admin.query(api.inbox.handoff.history, {
+      ...env,
+      threadId: threadA._id,
+    });
     expect(event!.reason).toBe("escalation_keyword");
     expect(event!.summary).toContain('"falar com um atendente"');
     expect((await threadMessages(t, threadA._id)).filter((m) => m.role !== "user")).toEqual([]);
@@ -211,7 +218,7 @@ describe("escalation keywords", () => {
   });
 
   test("the tenant's acknowledgement tells the customer a person is coming, with no model call", async () => {
-    await a.admin.mutation(api.handoff.updateSettings, {
+    await a.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       escalationKeywords: ["falar com um atendente"],
       escalationAcknowledgement: "Um atendente vai responder em breve.",
@@ -227,7 +234,7 @@ describe("escalation keywords", () => {
   });
 
   test("keywords match whole words only, regardless of accents and case", async () => {
-    await a.admin.mutation(api.handoff.updateSettings, {
+    await a.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       escalationKeywords: ["reclamação"],
     });
@@ -250,7 +257,7 @@ describe("repeated failure", () => {
   }
 
   beforeEach(async () => {
-    await a.admin.mutation(api.agents.update, {
+    await a.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: support.agentId,
       handoff: { fallbackReply: "One moment please.", handoffOnFailure: false },
@@ -258,12 +265,18 @@ describe("repeated failure", () => {
   });
 
   test("the tenant's maxConsecutiveFallbacks-th fallback in a row hands off even without handoffOnFailure", async () => {
-    await a.admin.mutation(api.handoff.updateSettings, { ...env, maxConsecutiveFallbacks: 3 });
+    await a.admin.mutation(api.inbox.handoff.updateSettings, {
+      ...env,
+      maxConsecutiveFallbacks: 3,
+    });
     expect((await failOnce("one")).owner).toBe("ai");
     expect((await failOnce("two")).owner).toBe("ai");
     const thread = await failOnce("three");
     expect(thread.owner).toBe("human");
-    const [event] = await a.admin.query(api.handoff.history, { ...env, threadId: thread._id });
+    const [event] = await a.admin.query(api.inbox.handoff.history, {
+      ...env,
+      threadId: thread._id,
+    });
     expect(event!.reason).toBe("repeated_failure");
     expect(event!.summary).toContain("3 times in a row");
     const runs = await runsOfThread(t, thread._id);
@@ -286,7 +299,7 @@ describe("repeated failure", () => {
 
 describe("agent-to-agent handoff", () => {
   test("passes the thread to another agent of the tenant, which answers with the note and keeps the thread", async () => {
-    const sales = await a.admin.mutation(api.agents.create, {
+    const sales = await a.admin.mutation(api.agents.definitions.create, {
       ...env,
       name: "Sales",
       slug: "sales",
@@ -307,12 +320,11 @@ describe("agent-to-agent handoff", () => {
     const job = await t.run(async (ctx) =>
       (await ctx.db.system.query("_scheduled_functions").collect()).find(
         (j) =>
-          j.name.startsWith("routing") &&
-          (j.args[0] as { handoverFrom?: string }).handoverFrom === runs[0]!._id,
+          isRoutingJob(j) && (j.args[0] as { handoverFrom?: string }).handoverFrom === runs[0]!._id,
       ),
     );
     expect(job).toBeDefined();
-    await t.action(internal.routing.route, job!.args[0] as never);
+    await t.action(internal.agents.routing.route, job!.args[0] as never);
     runs = await runsOfThread(t, thread._id);
     expect(runs[1]!.agentId).toBe(sales);
     expect(runs[1]!.outcome).toBe("replied");
@@ -328,7 +340,7 @@ describe("agent-to-agent handoff", () => {
 
   test("another tenant's agent slug is not reachable and nothing changes", async () => {
     const b = await provisionTenant(t, "org_b");
-    await b.admin.mutation(api.agents.create, {
+    await b.admin.mutation(api.agents.definitions.create, {
       ...env,
       name: "B VIP",
       slug: "vip",
@@ -401,7 +413,7 @@ describe("follow-up and lead tools", () => {
   });
 
   test("lead.qualify queues the structured summary for the tenant's CRM hook", async () => {
-    await a.admin.mutation(api.handoff.updateSettings, {
+    await a.admin.mutation(api.inbox.handoff.updateSettings, {
       ...env,
       crmHook: { url: "https://crm.test/leads", secret: "crm-secret" },
     });

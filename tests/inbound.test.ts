@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { ROUTING_COALESCE_MS } from "../convex/routing";
+import { ROUTING_COALESCE_MS } from "../convex/agents/routing";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
 import {
   allRows,
@@ -26,6 +26,7 @@ import {
   metaValue,
   post,
   routingJobs,
+  isRoutingJob,
 } from "./fixtures/webhooks";
 
 const env = { environment: "development" as const };
@@ -111,9 +112,7 @@ describe("messages", () => {
     const jobs = await routingJobs(t);
     expect(jobs.map((j) => j.generation)).toEqual([1, 2]);
     const scheduled = await t.run(async (ctx) =>
-      (await ctx.db.system.query("_scheduled_functions").collect()).filter((j) =>
-        j.name.startsWith("routing"),
-      ),
+      (await ctx.db.system.query("_scheduled_functions").collect()).filter((j) => isRoutingJob(j)),
     );
     expect(scheduled[0]!.scheduledTime).toBe(NOW.getTime() + ROUTING_COALESCE_MS);
     expect((await allRows(t, "threads"))[0]!.generation).toBe(2);
@@ -123,18 +122,18 @@ describe("messages", () => {
     await sendKapso(kapsoText({ id: "wamid.nh", phoneNumberId: PNID, from: "15551234567" }));
     expect(await allRows(t, "messages")).toHaveLength(1);
     expect(await routingJobs(t)).toHaveLength(0);
-    const failed = await admin.query(api.deliveries.list, { ...env, failedOnly: true });
+    const failed = await admin.query(api.whatsapp.deliveries.list, { ...env, failedOnly: true });
     expect(failed.map((d) => d.deadLetter?.reason)).toEqual(["no_handler"]);
   });
 
   test("the environment's default agent counts as a handler", async () => {
-    const agentId = await admin.mutation(api.agents.create, {
+    const agentId = await admin.mutation(api.agents.definitions.create, {
       ...env,
       name: "Default",
       slug: "default",
       systemPrompt: "Hi",
     });
-    await admin.mutation(api.whatsapp.setDefaultAgent, { ...env, agentId });
+    await admin.mutation(api.whatsapp.connections.setDefaultAgent, { ...env, agentId });
     await sendKapso(kapsoText({ id: "wamid.d", phoneNumberId: PNID, from: "15551234567" }));
     expect(await routingJobs(t)).toHaveLength(1);
   });
@@ -172,7 +171,7 @@ describe("messages", () => {
       }),
     );
     for (const connectionId of [kapso.connectionId, second.connectionId]) {
-      await admin.mutation(api.whatsapp.updateConnection, {
+      await admin.mutation(api.whatsapp.connections.update, {
         ...env,
         connectionId,
         memoryPoolId: poolId,
@@ -547,7 +546,7 @@ describe("echoes", () => {
     expect(await t.run((ctx) => ctx.db.query("pendingStatuses").collect())).toHaveLength(1);
     const id = await outboundRow("wamid.EARLY");
     await t.run(async (ctx) => {
-      const { applyPendingStatuses } = await import("../convex/statuses");
+      const { applyPendingStatuses } = await import("../convex/whatsapp/statuses");
       await applyPendingStatuses(ctx, (await ctx.db.get("messages", id))!);
     });
     const row = await t.run((ctx) => ctx.db.get("messages", id));
@@ -631,7 +630,7 @@ describe("batches and multi-entry payloads (acceptance 4)", () => {
     const messages = await allRows(t, "messages");
     expect(messages.map((m) => m.content).sort()).toEqual(["m0", "m1", "m2", "m3", "m4"]);
     expect(await routingJobs(t)).toHaveLength(5);
-    const deliveries = await admin.query(api.deliveries.list, env);
+    const deliveries = await admin.query(api.whatsapp.deliveries.list, env);
     expect(deliveries.map((d) => [d.counts.messages, d.counts.duplicates])).toEqual([
       [0, 5],
       [5, 0],
@@ -647,7 +646,10 @@ describe("batches and multi-entry payloads (acceptance 4)", () => {
     ];
     await sendKapso(kapsoBatch(items), { batch: true });
     expect(await allRows(t, "messages")).toHaveLength(2);
-    const [delivery] = await admin.query(api.deliveries.list, { ...env, failedOnly: true });
+    const [delivery] = await admin.query(api.whatsapp.deliveries.list, {
+      ...env,
+      failedOnly: true,
+    });
     expect(delivery!.deadLetter?.reason).toBe("invalid_message");
   });
 
@@ -787,21 +789,26 @@ describe("dead letters, listing and replay", () => {
     for (let i = 0; i < 30; i++) {
       await sendKapso(kapsoText({ id: `wamid.ok${i}`, phoneNumberId: PNID, from: "15551234567" }));
     }
-    const failed = await t.query(internal.deliveries.listInternal, { failedOnly: true, limit: 5 });
+    const failed = await t.query(internal.whatsapp.deliveries.listInternal, {
+      failedOnly: true,
+      limit: 5,
+    });
     expect(failed.map((d) => d.verdict)).toEqual(["unknown_connection"]);
   });
 
   test("a no_handler delivery replayed after an agent is assigned is routed and resolved", async () => {
     await sendKapso(kapsoText({ id: "wamid.r", phoneNumberId: PNID, from: "15551234567" }));
-    const [failed] = await admin.query(api.deliveries.list, { ...env, failedOnly: true });
+    const [failed] = await admin.query(api.whatsapp.deliveries.list, { ...env, failedOnly: true });
     expect(failed!.replayable).toBe(true);
     await giveAgent(t, admin, kapso.connectionId);
-    const replayed = await admin.mutation(api.deliveries.replay, {
+    const replayed = await admin.mutation(api.whatsapp.deliveries.replay, {
       ...env,
       deliveryId: failed!._id,
     });
     expect(replayed).toMatchObject({ failed: false, replays: 1 });
-    expect(await admin.query(api.deliveries.list, { ...env, failedOnly: true })).toHaveLength(0);
+    expect(
+      await admin.query(api.whatsapp.deliveries.list, { ...env, failedOnly: true }),
+    ).toHaveLength(0);
     // The message was already stored: the replay deduplicates it and does not store it twice.
     expect(await allRows(t, "messages")).toHaveLength(1);
   });
@@ -822,7 +829,9 @@ describe("dead letters, listing and replay", () => {
         webhookSecrets: [{ secret: "will_be_known", addedAt: 0 }],
       }),
     );
-    const result = await t.action(internal.deliveries.replayInternal, { deliveryId: record!._id });
+    const result = await t.action(internal.whatsapp.deliveries.replayInternal, {
+      deliveryId: record!._id,
+    });
     expect(result.verdict).toBe("accepted");
     expect((await allRows(t, "messages")).map((m) => m.channelData.providerMessageId)).toEqual([
       "wamid.late",
@@ -880,7 +889,9 @@ describe("tenant isolation (acceptance 5)", () => {
   test("two organizations with the same customer never share contacts, threads or messages", async () => {
     const b = await provisionTenant(t, "org_b");
     const other = await connectKapsoNumber(t, b.admin, "888777666");
-    const prodA = await admin.mutation(api.whatsapp.enableWhatsApp, { environment: "production" });
+    const prodA = await admin.mutation(api.whatsapp.connections.enable, {
+      environment: "production",
+    });
     expect(prodA).toBeDefined();
     const prod = await connectKapsoNumber(t, admin, "555444333", "production");
     const customer = "15551234567";
@@ -920,9 +931,9 @@ describe("tenant isolation (acceptance 5)", () => {
     }
     expect(new Set(messages.map((m) => `${m.organizationId}:${m.environment}`)).size).toBe(3);
     // Each tenant's delivery log shows only its own delivery.
-    const listA = await admin.query(api.deliveries.list, env);
-    const listB = await b.admin.query(api.deliveries.list, env);
-    const listProd = await admin.query(api.deliveries.list, { environment: "production" });
+    const listA = await admin.query(api.whatsapp.deliveries.list, env);
+    const listB = await b.admin.query(api.whatsapp.deliveries.list, env);
+    const listProd = await admin.query(api.whatsapp.deliveries.list, { environment: "production" });
     expect([listA.length, listB.length, listProd.length]).toEqual([1, 1, 1]);
     expect(listA[0]!.connectionId).toBe(kapso.connectionId);
     expect(listB[0]!.connectionId).toBe(other.connectionId);

@@ -7,8 +7,8 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { SECRET_ROTATION_GRACE_MS } from "../convex/whatsapp";
-import { constantTimeEqual, hmacSha256Hex, verifySignature } from "../convex/lib/signatures";
+import { SECRET_ROTATION_GRACE_MS } from "../convex/whatsapp/connections";
+import { constantTimeEqual, hmacSha256Hex, verifySignature } from "../convex/whatsapp/signatures";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
 import {
   allRows,
@@ -174,7 +174,7 @@ describe("POST /webhook/kapso/messages", () => {
 
   test("after rotation both secrets verify until the old one's grace period ends", async () => {
     const old = kapso.secret;
-    const rotated = await admin.mutation(api.whatsapp.rotateWebhookSecret, {
+    const rotated = await admin.mutation(api.whatsapp.connections.rotateSecret, {
       environment: "development",
       connectionId: kapso.connectionId,
     });
@@ -261,7 +261,7 @@ describe("POST /webhook/meta", () => {
 describe("POST /webhook/kapso/project", () => {
   test("whatsapp.phone_number.created connects the pending number of that customer", async () => {
     vi.stubEnv("KAPSO_PROJECT_WEBHOOK_SECRET", "project_secret");
-    const pendingId = await admin.mutation(api.whatsapp.setupWhatsApp, {
+    const pendingId = await admin.mutation(api.whatsapp.connections.setup, {
       environment: "development",
     });
     await t.run((ctx) =>

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { convexTest } from "convex-test";
 import type { Id } from "../convex/_generated/dataModel";
-import { ingestDelivery } from "../convex/inbound";
+import { ingestDelivery } from "../convex/whatsapp/inbound";
 import schema from "../convex/schema";
 import { modules, newTest, provisionTenant, type TestConvex } from "./setup";
 import {

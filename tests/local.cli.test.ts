@@ -51,22 +51,22 @@ const status = {
 
 describe("each command calls its function with arguments from the flags", () => {
   test("whatsapp status reads whatsapp:getStatus and prints the envelope", async () => {
-    const { caller, calls } = fakeCaller({ "whatsapp:getStatus": status });
+    const { caller, calls } = fakeCaller({ "whatsapp/connections:getStatus": status });
     const out = await cli(["whatsapp", "status", "--json"], caller);
-    expect(calls).toEqual([{ kind: "query", path: "whatsapp:getStatus", args: env }]);
+    expect(calls).toEqual([{ kind: "query", path: "whatsapp/connections:getStatus", args: env }]);
     expect(out.json).toEqual({ ok: true, command: "whatsapp status", data: status });
   });
 
   test("whatsapp set-agent resolves the slug and assigns it to the only connected number", async () => {
     const { caller, calls } = fakeCaller({
-      "agents:getBySlug": { _id: "a1" },
-      "whatsapp:getStatus": status,
-      "whatsapp:setWhatsAppAgent": null,
+      "agents/definitions:getBySlug": { _id: "a1" },
+      "whatsapp/connections:getStatus": status,
+      "whatsapp/connections:setAgent": null,
     });
     const out = await cli(["whatsapp", "set-agent", "--slug", "support", "--json"], caller);
     expect(calls.at(-1)).toEqual({
       kind: "mutation",
-      path: "whatsapp:setWhatsAppAgent",
+      path: "whatsapp/connections:setAgent",
       args: { ...env, connectionId: "c1", agentId: "a1", replaceRouter: true },
     });
     expect(out.json).toMatchObject({ ok: true, data: { connectionId: "c1", agentId: "a1" } });
@@ -74,19 +74,19 @@ describe("each command calls its function with arguments from the flags", () => 
 
   test("whatsapp set-router resolves the router slug on the connection given", async () => {
     const { caller, calls } = fakeCaller({
-      "routers:list": [{ _id: "r1", slug: "front" }],
-      "whatsapp:setWhatsAppRouter": null,
+      "agents/routers:list": [{ _id: "r1", slug: "front" }],
+      "whatsapp/connections:setRouter": null,
     });
     await cli(["whatsapp", "set-router", "--slug", "front", "--connection", "c9"], caller);
     expect(calls.at(-1)).toEqual({
       kind: "mutation",
-      path: "whatsapp:setWhatsAppRouter",
+      path: "whatsapp/connections:setRouter",
       args: { ...env, connectionId: "c9", routerId: "r1", replaceAgent: true },
     });
   });
 
   test("an unknown slug fails with NOT_FOUND and exit code 1", async () => {
-    const { caller } = fakeCaller({ "agents:getBySlug": null });
+    const { caller } = fakeCaller({ "agents/definitions:getBySlug": null });
     const out = await cli(["whatsapp", "set-agent", "--slug", "nope", "--json"], caller);
     expect(out.code).toBe(1);
     expect(out.json).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
@@ -94,7 +94,7 @@ describe("each command calls its function with arguments from the flags", () => 
 
   test("threads list pages threads:list", async () => {
     const { caller, calls } = fakeCaller({
-      "threads:list": { page: [{ _id: "t1" }], isDone: true, continueCursor: "" },
+      "inbox/threads:list": { page: [{ _id: "t1" }], isDone: true, continueCursor: "" },
     });
     const out = await cli(["threads", "list", "--limit", "5", "--json"], caller);
     expect(calls[0]!.args).toEqual({ ...env, paginationOpts: { numItems: 5, cursor: null } });
@@ -103,10 +103,10 @@ describe("each command calls its function with arguments from the flags", () => 
 
   test("messages list prints a thread's messages oldest first", async () => {
     const { caller, calls } = fakeCaller({
-      "threads:messages": { page: [{ _id: "m2" }, { _id: "m1" }], isDone: true },
+      "inbox/threads:messages": { page: [{ _id: "m2" }, { _id: "m1" }], isDone: true },
     });
     const out = await cli(["messages", "list", "--thread", "t1", "--json"], caller);
-    expect(calls[0]).toMatchObject({ path: "threads:messages", args: { threadId: "t1" } });
+    expect(calls[0]).toMatchObject({ path: "inbox/threads:messages", args: { threadId: "t1" } });
     expect(out.json).toMatchObject({ data: [{ _id: "m1" }, { _id: "m2" }] });
   });
 
@@ -116,12 +116,15 @@ describe("each command calls its function with arguments from the flags", () => 
   });
 
   test("handoff take and release call threads:takeOver and threads:release", async () => {
-    const { caller, calls } = fakeCaller({ "threads:takeOver": true, "threads:release": true });
+    const { caller, calls } = fakeCaller({
+      "inbox/threads:takeOver": true,
+      "inbox/threads:release": true,
+    });
     const take = await cli(["handoff", "take", "--thread", "t1", "--json"], caller);
     const release = await cli(["handoff", "release", "--thread", "t1", "--json"], caller);
     expect(calls.map((c) => [c.kind, c.path, c.args.threadId])).toEqual([
-      ["mutation", "threads:takeOver", "t1"],
-      ["mutation", "threads:release", "t1"],
+      ["mutation", "inbox/threads:takeOver", "t1"],
+      ["mutation", "inbox/threads:release", "t1"],
     ]);
     expect(take.json).toMatchObject({ data: { owner: "human", changed: true } });
     expect(release.json).toMatchObject({ data: { owner: "ai", changed: true } });
@@ -129,10 +132,10 @@ describe("each command calls its function with arguments from the flags", () => 
 
   test("templates list, create and delete reach the templates module", async () => {
     const { caller, calls } = fakeCaller({
-      "whatsapp:getStatus": status,
-      "templates:list": [],
-      "templates:create": "tpl1",
-      "templates:remove": null,
+      "whatsapp/connections:getStatus": status,
+      "whatsapp/templates:list": [],
+      "whatsapp/templates:create": "tpl1",
+      "whatsapp/templates:remove": null,
     });
     await cli(["templates", "list"], caller);
     const created = await cli(
@@ -153,10 +156,10 @@ describe("each command calls its function with arguments from the flags", () => 
     );
     await cli(["templates", "delete", "tpl1"], caller);
     const byPath = Object.fromEntries(calls.map((c) => [c.path, c]));
-    expect(byPath["templates:list"]!.args).toEqual({ ...env, connectionId: "c1" });
-    expect(byPath["templates:create"]).toEqual({
+    expect(byPath["whatsapp/templates:list"]!.args).toEqual({ ...env, connectionId: "c1" });
+    expect(byPath["whatsapp/templates:create"]).toEqual({
       kind: "action",
-      path: "templates:create",
+      path: "whatsapp/templates:create",
       args: {
         ...env,
         connectionId: "c1",
@@ -167,23 +170,23 @@ describe("each command calls its function with arguments from the flags", () => 
       },
     });
     expect(created.json).toMatchObject({ ok: true, data: { templateId: "tpl1" } });
-    expect(byPath["templates:remove"]).toEqual({
+    expect(byPath["whatsapp/templates:remove"]).toEqual({
       kind: "action",
-      path: "templates:remove",
+      path: "whatsapp/templates:remove",
       args: { ...env, templateId: "tpl1" },
     });
   });
 
   test("deliveries list --failed and deliveries replay", async () => {
     const { caller, calls } = fakeCaller({
-      "deliveries:list": [],
-      "deliveries:replay": { _id: "d1", replays: 1, failed: false },
+      "whatsapp/deliveries:list": [],
+      "whatsapp/deliveries:replay": { _id: "d1", replays: 1, failed: false },
     });
     await cli(["deliveries", "list", "--failed"], caller);
     const replay = await cli(["deliveries", "replay", "d1"], caller);
     expect(calls).toEqual([
-      { kind: "query", path: "deliveries:list", args: { ...env, failedOnly: true } },
-      { kind: "mutation", path: "deliveries:replay", args: { ...env, deliveryId: "d1" } },
+      { kind: "query", path: "whatsapp/deliveries:list", args: { ...env, failedOnly: true } },
+      { kind: "mutation", path: "whatsapp/deliveries:replay", args: { ...env, deliveryId: "d1" } },
     ]);
     expect(replay.text).toContain("d1 replayed");
   });
@@ -192,7 +195,7 @@ describe("each command calls its function with arguments from the flags", () => 
     const error = Object.assign(new Error("x"), { data: { code: "FORBIDDEN", message: "no" } });
     const out = await cli(
       ["handoff", "take", "--thread", "t1", "--json"],
-      fakeCaller({ "threads:takeOver": error }).caller,
+      fakeCaller({ "inbox/threads:takeOver": error }).caller,
     );
     expect(out.json).toEqual({
       ok: false,

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
-import { isWindowOpen, retryDelayMs } from "../convex/outbound";
+import { isWindowOpen, retryDelayMs } from "../convex/outbound/sends";
 import { expectCode } from "./fixtures/errors";
 import { env, HOUR, startHarness, waitFor, type Harness } from "./outboundHarness";
 
@@ -22,7 +22,7 @@ const BODY_TEMPLATE = {
 };
 
 async function approvedTemplate(harness: Harness) {
-  await harness.admin.action(api.templates.create, {
+  await harness.admin.action(api.whatsapp.templates.create, {
     ...env,
     connectionId: harness.connectionId,
     name: "order_shipped",
@@ -37,12 +37,12 @@ describe("each kind reaches the provider in the Cloud API shape", () => {
     h = await startHarness();
     await approvedTemplate(h);
     const threadId = await h.thread();
-    const text = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const text = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       text: "Hello Ana",
     });
-    const list = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const list = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       content: {
@@ -54,7 +54,7 @@ describe("each kind reaches the provider in the Cloud API shape", () => {
         ],
       },
     });
-    const image = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const image = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       content: {
@@ -64,7 +64,7 @@ describe("each kind reaches the provider in the Cloud API shape", () => {
         caption: "Your box",
       },
     });
-    const template = await h.admin.action(api.outbound.sendTemplate, {
+    const template = await h.admin.action(api.outbound.sends.sendTemplate, {
       ...env,
       threadId,
       name: "order_shipped",
@@ -135,7 +135,7 @@ describe("each kind reaches the provider in the Cloud API shape", () => {
   test("reply buttons and a reaction are sent in their Cloud API shapes", async () => {
     h = await startHarness({ provider: { statusDelaysMs: false } });
     const threadId = await h.thread();
-    const buttons = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const buttons = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       content: {
@@ -148,7 +148,7 @@ describe("each kind reaches the provider in the Cloud API shape", () => {
         ],
       },
     });
-    const reaction = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const reaction = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       content: { kind: "reaction", messageId: "wamid.IN1", emoji: "👍" },
@@ -175,7 +175,7 @@ describe("each kind reaches the provider in the Cloud API shape", () => {
     h = await startHarness({ provider: { statusDelaysMs: false } });
     const threadId = await h.thread();
     await expectCode(
-      h.admin.mutation(api.outbound.sendHumanReply, {
+      h.admin.mutation(api.outbound.sends.sendHumanReply, {
         ...env,
         threadId,
         content: {
@@ -197,7 +197,7 @@ describe("failures", () => {
       provider: { statusDelaysMs: false, failures: [{ kind: "error", status: 503, times: 3 }] },
     });
     const threadId = await h.thread();
-    const id = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const id = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       text: "Hi",
@@ -222,7 +222,7 @@ describe("failures", () => {
       },
     });
     const threadId = await h.thread();
-    const id = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const id = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       text: "Hi",
@@ -242,7 +242,7 @@ describe("failures", () => {
       provider: { failures: [{ kind: "timeout", afterAccept: true, ms: 1_500 }] },
     });
     const threadId = await h.thread();
-    const id = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const id = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       text: "Once",
@@ -262,7 +262,7 @@ describe("failures", () => {
       },
     });
     const threadId = await h.thread();
-    const id = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const id = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       text: "Once",
@@ -282,7 +282,7 @@ describe("failures", () => {
       },
     });
     const threadId = await h.thread();
-    const id = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const id = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       text: "Once",
@@ -299,7 +299,7 @@ describe("failures", () => {
       },
     });
     const threadId = await h.thread();
-    const id = await h.admin.mutation(api.outbound.sendHumanReply, {
+    const id = await h.admin.mutation(api.outbound.sends.sendHumanReply, {
       ...env,
       threadId,
       text: "Hi",
@@ -328,12 +328,16 @@ describe("the 24-hour customer-service window", () => {
     await approvedTemplate(h);
     const threadId = await h.thread(24 * HOUR + 1_000);
     const error = await expectCode(
-      h.admin.mutation(api.outbound.sendHumanReply, { ...env, threadId, text: "Still there?" }),
+      h.admin.mutation(api.outbound.sends.sendHumanReply, {
+        ...env,
+        threadId,
+        text: "Still there?",
+      }),
       "OUTSIDE_CUSTOMER_SERVICE_WINDOW",
     );
     expect(error.data.message).toContain("template");
     expect(await h.t.run((ctx) => ctx.db.query("messages").collect())).toEqual([]);
-    const id = await h.admin.action(api.outbound.sendTemplate, {
+    const id = await h.admin.action(api.outbound.sends.sendTemplate, {
       ...env,
       threadId,
       name: "order_shipped",
@@ -381,7 +385,7 @@ describe("pacing", () => {
     for (let k = 0; k < 10; k++) sends.push({ threadId: busy, text: `busy-${k}` });
     expect(sends).toHaveLength(500);
     await Promise.all(
-      sends.map((s) => harness.admin.mutation(api.outbound.sendHumanReply, { ...env, ...s })),
+      sends.map((s) => harness.admin.mutation(api.outbound.sends.sendHumanReply, { ...env, ...s })),
     );
     await waitFor(async () => harness.fake.accepted.length >= 500, "500 accepted sends", 40_000);
     await new Promise((r) => setTimeout(r, 200));

@@ -62,7 +62,10 @@ export async function startHarness(
   const t = newTest();
   engine.t = t;
   const { admin, organizationId } = await provisionTenant(t, "org_a");
-  const connectionId = await admin.mutation(api.whatsapp.setupWhatsApp, { ...env, label: "Sales" });
+  const connectionId = await admin.mutation(api.whatsapp.connections.setup, {
+    ...env,
+    label: "Sales",
+  });
   const customerId = await waitFor(
     () =>
       t.run(async (ctx) => {
@@ -71,7 +74,7 @@ export async function startHarness(
       }),
     "the setup link",
   );
-  await t.mutation(internal.whatsapp.markConnected, {
+  await t.mutation(internal.whatsapp.connections.markConnected, {
     kapsoCustomerId: customerId!,
     providerPhoneNumberId: "PNID_SALES",
     phoneNumber: "+15550001000",
@@ -122,7 +125,7 @@ export async function startHarness(
   }
 
   async function delivery(messageId: Id<"messages">) {
-    return (await admin.query(api.outbound.getDelivery, { ...env, messageId }))!;
+    return (await admin.query(api.outbound.sends.getDelivery, { ...env, messageId }))!;
   }
 
   async function waitForState(messageId: Id<"messages">, state: "sent" | "failed") {

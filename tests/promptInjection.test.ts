@@ -40,7 +40,7 @@ beforeEach(async () => {
       echoedAuthorization: request.headers.get("authorization"),
     });
   });
-  await world.orgA.admin.mutation(api.agents.update, {
+  await world.orgA.admin.mutation(api.agents.definitions.update, {
     ...env,
     agentId: world.ids.agentId,
     systemPrompt:
@@ -246,9 +246,12 @@ describe("prompt injection", () => {
     const seenByModel = JSON.stringify(model.requests);
     expect(seenByModel).not.toContain(SECRET);
     expect(seenByModel).toContain("[redacted]");
-    const runs = await world.orgA.admin.query(api.agentRuns.list, { ...env, threadId: c.threadId });
+    const runs = await world.orgA.admin.query(api.agents.runs.list, {
+      ...env,
+      threadId: c.threadId,
+    });
     expect(JSON.stringify(runs)).not.toContain(SECRET);
-    const agent = await world.orgA.admin.query(api.agents.get, {
+    const agent = await world.orgA.admin.query(api.agents.definitions.get, {
       ...env,
       agentId: world.ids.agentId,
     });

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { loadTurnContext } from "../convex/agentRuns";
+import { loadTurnContext } from "../convex/agents/runs";
 import { seedWorld, type World } from "./fixtures/world";
 import { repliesOf, route, runsOf, seedConversation, useStandInModel } from "./fixtures/agents";
 import { newTest, type TestConvex } from "./setup";
@@ -33,7 +33,7 @@ afterEach(() => {
 });
 
 async function useRouter(routerId: Id<"routers">) {
-  await world.orgA.admin.mutation(api.whatsapp.setWhatsAppRouter, {
+  await world.orgA.admin.mutation(api.whatsapp.connections.setRouter, {
     ...env,
     connectionId: world.ids.metaConnectionId,
     routerId,
@@ -159,7 +159,7 @@ describe("routers", () => {
   });
 
   test("rules see interactive reply ids, message types and contact attributes", async () => {
-    const routerId = await world.orgA.admin.mutation(api.routers.create, {
+    const routerId = await world.orgA.admin.mutation(api.agents.routers.create, {
       ...env,
       name: "Typed",
       slug: "typed",
@@ -204,12 +204,12 @@ describe("routers", () => {
   });
 
   test("classify mode asks the model to pick among named agents", async () => {
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.salesAgentId,
       description: "Quotes, discounts and new purchases",
     });
-    const routerId = await world.orgA.admin.mutation(api.routers.create, {
+    const routerId = await world.orgA.admin.mutation(api.agents.routers.create, {
       ...env,
       name: "Classifier",
       slug: "classifier",
@@ -229,7 +229,7 @@ describe("routers", () => {
   });
 
   test("classification that names no agent ends at the fallback, with the reason", async () => {
-    const routerId = await world.orgA.admin.mutation(api.routers.create, {
+    const routerId = await world.orgA.admin.mutation(api.agents.routers.create, {
       ...env,
       name: "Classifier",
       slug: "classifier",
@@ -247,13 +247,13 @@ describe("routers", () => {
   });
 
   test("a connection with neither agent nor router leaves a visible no_handler run", async () => {
-    await world.orgA.admin.mutation(api.whatsapp.clearWhatsAppHandler, {
+    await world.orgA.admin.mutation(api.whatsapp.connections.clearHandler, {
       ...env,
       connectionId: world.ids.metaConnectionId,
     });
     const c = await seedConversation(t, world, ["Hello?"]);
     await route(t, c.threadId, c.generation);
-    const runs = await world.orgA.member.query(api.agentRuns.list, {
+    const runs = await world.orgA.member.query(api.agents.runs.list, {
       ...env,
       threadId: c.threadId,
     });
@@ -263,11 +263,11 @@ describe("routers", () => {
   });
 
   test("with no handler on the connection, the environment's default agent answers", async () => {
-    await world.orgA.admin.mutation(api.whatsapp.clearWhatsAppHandler, {
+    await world.orgA.admin.mutation(api.whatsapp.connections.clearHandler, {
       ...env,
       connectionId: world.ids.metaConnectionId,
     });
-    await world.orgA.admin.mutation(api.whatsapp.setDefaultAgent, {
+    await world.orgA.admin.mutation(api.whatsapp.connections.setDefaultAgent, {
       ...env,
       agentId: world.ids.salesAgentId,
     });
@@ -316,7 +316,7 @@ describe("model failures", () => {
   });
 
   test("without handoffOnFailure the fallback is sent and the AI keeps the thread", async () => {
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.agentId,
       handoff: { fallbackReply: "One moment please.", handoffOnFailure: false },
@@ -359,7 +359,7 @@ describe("context assembly", () => {
   }
 
   test("reads the same number of documents with 10 or 5,000 prior messages", async () => {
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.agentId,
       maxContextMessages: 10,
@@ -374,7 +374,7 @@ describe("context assembly", () => {
 
   test("the prompt stays within the configured budget however long the knowledge and history", async () => {
     vi.stubEnv("AGENT_PROMPT_BUDGET_CHARS", "8000");
-    await world.orgA.admin.mutation(api.agents.update, {
+    await world.orgA.admin.mutation(api.agents.definitions.update, {
       ...env,
       agentId: world.ids.agentId,
       knowledge: [{ title: "Catalog", format: "text", content: "x".repeat(40_000) }],
@@ -395,5 +395,5 @@ describe("context assembly", () => {
 
 test("internal routing is not reachable from the public API", () => {
   expect(Object.keys(api)).not.toContain("routing");
-  expect(internal.routing.route).toBeDefined();
+  expect(internal.agents.routing.route).toBeDefined();
 });

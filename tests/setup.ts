@@ -64,6 +64,6 @@ export async function provisionTenant(
 ) {
   const admin = t.withIdentity(identity(orgId, "admin"));
   const who = await admin.mutation(api.organizations.ensure, {});
-  await admin.mutation(api.whatsapp.enableWhatsApp, { environment });
+  await admin.mutation(api.whatsapp.connections.enable, { environment });
   return { admin, organizationId: who.organizationId!, environment };
 }

@@ -40,7 +40,10 @@ afterEach(() => {
 
 async function business() {
   const a = await provisionTenant(t, "org_a");
-  const memoryPoolId = await a.admin.mutation(api.memoryPools.create, { ...env, name: "Acme" });
+  const memoryPoolId = await a.admin.mutation(api.customers.memoryPools.create, {
+    ...env,
+    name: "Acme",
+  });
   const sales = await numberWithAgent(a.admin, {
     phoneNumberId: "PNID_SALES",
     label: "Sales line",

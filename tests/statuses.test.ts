@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Id } from "../convex/_generated/dataModel";
 import { internal } from "../convex/_generated/api";
-import { mergeStatus, PENDING_STATUS_RETENTION_MS } from "../convex/statuses";
+import { mergeStatus, PENDING_STATUS_RETENTION_MS } from "../convex/whatsapp/statuses";
 import type { ChannelData, StatusUpdate } from "../convex/lib/validators";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
 import {
@@ -277,7 +277,7 @@ describe("parked statuses", () => {
     const now = Date.now();
     await park("wamid.OLD", now - PENDING_STATUS_RETENTION_MS - 1);
     await park("wamid.FRESH", now - 60_000);
-    expect(await t.mutation(internal.statuses.purgeStalePendingStatuses, {})).toBe(1);
+    expect(await t.mutation(internal.whatsapp.statuses.purgeStalePendingStatuses, {})).toBe(1);
     const left = await t.run((ctx) => ctx.db.query("pendingStatuses").collect());
     expect(left.map((p) => p.providerMessageId)).toEqual(["wamid.FRESH"]);
     vi.useRealTimers();

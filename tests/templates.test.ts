@@ -114,7 +114,7 @@ describe("template definitions are validated before the provider sees them", () 
   test.each(INVALID)("%s is refused", async (_label, override, phrase) => {
     h = await startHarness({ provider: { statusDelaysMs: false } });
     const error = await expectCode(
-      h.admin.action(api.templates.create, {
+      h.admin.action(api.whatsapp.templates.create, {
         ...env,
         connectionId: h.connectionId,
         name: "order_update",
@@ -131,7 +131,7 @@ describe("template definitions are validated before the provider sees them", () 
 
   test("a valid named template reaches the provider and is stored on the number", async () => {
     h = await startHarness({ provider: { statusDelaysMs: false, templateReview: "PENDING" } });
-    const templateId = await h.admin.action(api.templates.create, {
+    const templateId = await h.admin.action(api.whatsapp.templates.create, {
       ...env,
       connectionId: h.connectionId,
       name: "order_confirmation",
@@ -150,7 +150,7 @@ describe("template definitions are validated before the provider sees them", () 
     expect(h.fake.templates.map((t) => [t.wabaId, t.name, t.parameter_format])).toEqual([
       ["WABA_1", "order_confirmation", "NAMED"],
     ]);
-    const listed = await h.admin.query(api.templates.list, {
+    const listed = await h.admin.query(api.whatsapp.templates.list, {
       ...env,
       connectionId: h.connectionId,
     });
@@ -162,7 +162,7 @@ describe("template definitions are validated before the provider sees them", () 
 
 describe("sending a template", () => {
   async function create(harness: Harness) {
-    return await harness.admin.action(api.templates.create, {
+    return await harness.admin.action(api.whatsapp.templates.create, {
       ...env,
       connectionId: harness.connectionId,
       name: "order_shipped",
@@ -177,7 +177,7 @@ describe("sending a template", () => {
     await create(h);
     const threadId = await h.thread();
     const error = await expectCode(
-      h.admin.action(api.outbound.sendTemplate, {
+      h.admin.action(api.outbound.sends.sendTemplate, {
         ...env,
         threadId,
         name: "order_shipped",
@@ -193,7 +193,7 @@ describe("sending a template", () => {
   test("a template REJECTED by a status webhook is refused", async () => {
     h = await startHarness({ provider: { statusDelaysMs: false } });
     await create(h);
-    const changed = await h.t.mutation(internal.templates.applyStatusUpdate, {
+    const changed = await h.t.mutation(internal.whatsapp.templates.applyStatusUpdate, {
       businessAccountId: "WABA_1",
       name: "order_shipped",
       language: "en_US",
@@ -203,7 +203,7 @@ describe("sending a template", () => {
     expect(changed).toBe(1);
     const threadId = await h.thread();
     await expectCode(
-      h.admin.action(api.outbound.sendTemplate, {
+      h.admin.action(api.outbound.sends.sendTemplate, {
         ...env,
         threadId,
         name: "order_shipped",
@@ -212,7 +212,7 @@ describe("sending a template", () => {
       }),
       "TEMPLATE_NOT_APPROVED",
     );
-    const [stored] = await h.admin.query(api.templates.list, {
+    const [stored] = await h.admin.query(api.whatsapp.templates.list, {
       ...env,
       connectionId: h.connectionId,
     });
@@ -225,7 +225,7 @@ describe("sending a template", () => {
     await create(h);
     const threadId = await h.thread();
     const error = await expectCode(
-      h.admin.action(api.outbound.sendTemplate, {
+      h.admin.action(api.outbound.sends.sendTemplate, {
         ...env,
         threadId,
         name: "order_shipped",
@@ -248,7 +248,7 @@ describe("sending a template", () => {
       }
     });
     const threadId = await h.thread();
-    const id = await h.admin.action(api.outbound.sendTemplate, {
+    const id = await h.admin.action(api.outbound.sends.sendTemplate, {
       ...env,
       threadId,
       name: "order_shipped",
@@ -265,14 +265,16 @@ describe("sending a template", () => {
     h = await startHarness({ provider: { statusDelaysMs: false } });
     const templateId = await create(h);
     h.fake.setTemplateStatus("order_shipped", "en_US", "PAUSED");
-    expect(await h.admin.action(api.templates.sync, { ...env, connectionId: h.connectionId })).toBe(
-      1,
+    expect(
+      await h.admin.action(api.whatsapp.templates.sync, { ...env, connectionId: h.connectionId }),
+    ).toBe(1);
+    expect((await h.admin.query(api.whatsapp.templates.get, { ...env, templateId })).status).toBe(
+      "PAUSED",
     );
-    expect((await h.admin.query(api.templates.get, { ...env, templateId })).status).toBe("PAUSED");
-    await h.admin.action(api.templates.remove, { ...env, templateId });
+    await h.admin.action(api.whatsapp.templates.remove, { ...env, templateId });
     expect(h.fake.templates).toEqual([]);
     expect(
-      await h.admin.query(api.templates.list, { ...env, connectionId: h.connectionId }),
+      await h.admin.query(api.whatsapp.templates.list, { ...env, connectionId: h.connectionId }),
     ).toEqual([]);
   });
 });

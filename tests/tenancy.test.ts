@@ -22,8 +22,10 @@ type Case = { args: (ids: Ids) => Record<string, unknown>; admin?: boolean; noTe
 const CASES: Record<string, Case> = {
   "organizations:ensure": { args: () => ({}), noTenant: true },
   "organizations:whoami": { args: () => ({}), noTenant: true },
-  "outbound:sendHumanReply": { args: (ids) => ({ threadId: ids.threadId, text: "Hijacked" }) },
-  "outbound:sendTemplate": {
+  "outbound/sends:sendHumanReply": {
+    args: (ids) => ({ threadId: ids.threadId, text: "Hijacked" }),
+  },
+  "outbound/sends:sendTemplate": {
     args: (ids) => ({
       threadId: ids.threadId,
       name: "order_update",
@@ -31,10 +33,10 @@ const CASES: Record<string, Case> = {
       parameters: { body: ["X"] },
     }),
   },
-  "outbound:getDelivery": { args: (ids) => ({ messageId: ids.messageId }) },
-  "templates:list": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
-  "templates:get": { args: (ids) => ({ templateId: ids.templateId }) },
-  "templates:create": {
+  "outbound/sends:getDelivery": { args: (ids) => ({ messageId: ids.messageId }) },
+  "whatsapp/templates:list": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
+  "whatsapp/templates:get": { args: (ids) => ({ templateId: ids.templateId }) },
+  "whatsapp/templates:create": {
     args: (ids) => ({
       connectionId: ids.metaConnectionId,
       name: "intruder",
@@ -44,33 +46,39 @@ const CASES: Record<string, Case> = {
     }),
     admin: true,
   },
-  "templates:remove": { args: (ids) => ({ templateId: ids.templateId }), admin: true },
-  "templates:sync": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
-  "agents:list": { args: () => ({}) },
-  "agentRuns:list": { args: (ids) => ({ threadId: ids.threadId }) },
-  "agents:get": { args: (ids) => ({ agentId: ids.agentId }) },
-  "agents:getBySlug": { args: () => ({ slug: "support" }) },
-  "agents:create": {
+  "whatsapp/templates:remove": { args: (ids) => ({ templateId: ids.templateId }), admin: true },
+  "whatsapp/templates:sync": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
+  "agents/definitions:list": { args: () => ({}) },
+  "agents/runs:list": { args: (ids) => ({ threadId: ids.threadId }) },
+  "agents/definitions:get": { args: (ids) => ({ agentId: ids.agentId }) },
+  "agents/definitions:getBySlug": { args: () => ({ slug: "support" }) },
+  "agents/definitions:create": {
     args: () => ({ name: "Intruder", slug: "intruder", systemPrompt: "x" }),
     admin: true,
   },
-  "agents:update": { args: (ids) => ({ agentId: ids.agentId, name: "Hijacked" }), admin: true },
-  "agents:remove": { args: (ids) => ({ agentId: ids.salesAgentId }), admin: true },
-  "routers:list": { args: () => ({}) },
-  "routers:get": { args: (ids) => ({ routerId: ids.routerId }) },
-  "routers:create": {
+  "agents/definitions:update": {
+    args: (ids) => ({ agentId: ids.agentId, name: "Hijacked" }),
+    admin: true,
+  },
+  "agents/definitions:remove": { args: (ids) => ({ agentId: ids.salesAgentId }), admin: true },
+  "agents/routers:list": { args: () => ({}) },
+  "agents/routers:get": { args: (ids) => ({ routerId: ids.routerId }) },
+  "agents/routers:create": {
     args: (ids) => ({ name: "R", slug: "intruder-router", fallbackAgentId: ids.agentId }),
     admin: true,
   },
-  "routers:update": { args: (ids) => ({ routerId: ids.routerId, name: "Hijacked" }), admin: true },
-  "routers:remove": { args: (ids) => ({ routerId: ids.routerId }), admin: true },
-  "whatsapp:enableWhatsApp": { args: () => ({}), admin: true },
-  "whatsapp:disableWhatsApp": { args: () => ({}), admin: true },
-  "whatsapp:setupWhatsApp": {
+  "agents/routers:update": {
+    args: (ids) => ({ routerId: ids.routerId, name: "Hijacked" }),
+    admin: true,
+  },
+  "agents/routers:remove": { args: (ids) => ({ routerId: ids.routerId }), admin: true },
+  "whatsapp/connections:enable": { args: () => ({}), admin: true },
+  "whatsapp/connections:disable": { args: () => ({}), admin: true },
+  "whatsapp/connections:setup": {
     args: (ids) => ({ connectionId: ids.kapsoConnectionId }),
     admin: true,
   },
-  "whatsapp:connectMetaNumber": {
+  "whatsapp/connections:connectMeta": {
     args: () => ({
       label: "x",
       phoneNumber: "+15550002222",
@@ -82,15 +90,15 @@ const CASES: Record<string, Case> = {
     }),
     admin: true,
   },
-  "whatsapp:updateMetaAccessToken": {
+  "whatsapp/connections:updateMetaAccessToken": {
     args: (ids) => ({ connectionId: ids.metaConnectionId, accessToken: "stolen" }),
     admin: true,
   },
-  "whatsapp:setWhatsAppAgent": {
+  "whatsapp/connections:setAgent": {
     args: (ids) => ({ connectionId: ids.metaConnectionId, agentId: ids.salesAgentId }),
     admin: true,
   },
-  "whatsapp:setWhatsAppRouter": {
+  "whatsapp/connections:setRouter": {
     args: (ids) => ({
       connectionId: ids.metaConnectionId,
       routerId: ids.routerId,
@@ -98,51 +106,57 @@ const CASES: Record<string, Case> = {
     }),
     admin: true,
   },
-  "whatsapp:clearWhatsAppHandler": {
+  "whatsapp/connections:clearHandler": {
     args: (ids) => ({ connectionId: ids.metaConnectionId }),
     admin: true,
   },
-  "whatsapp:setDefaultAgent": { args: (ids) => ({ agentId: ids.agentId }), admin: true },
-  "whatsapp:updateConnection": {
+  "whatsapp/connections:setDefaultAgent": {
+    args: (ids) => ({ agentId: ids.agentId }),
+    admin: true,
+  },
+  "whatsapp/connections:update": {
     args: (ids) => ({ connectionId: ids.metaConnectionId, label: "Hijacked" }),
     admin: true,
   },
-  "whatsapp:disconnectWhatsApp": {
+  "whatsapp/connections:disconnect": {
     args: (ids) => ({ connectionId: ids.metaConnectionId }),
     admin: true,
   },
-  "whatsapp:getStatus": { args: () => ({}) },
-  // Inbox (convex/threads.ts)
-  "threads:list": { args: () => ({ paginationOpts: { numItems: 20, cursor: null } }) },
-  "threads:get": { args: (ids) => ({ threadId: ids.threadId }) },
-  "threads:messages": {
+  "whatsapp/connections:getStatus": { args: () => ({}) },
+  // Inbox (convex/inbox/threads.ts)
+  "inbox/threads:list": { args: () => ({ paginationOpts: { numItems: 20, cursor: null } }) },
+  "inbox/threads:get": { args: (ids) => ({ threadId: ids.threadId }) },
+  "inbox/threads:messages": {
     args: (ids) => ({ threadId: ids.threadId, paginationOpts: { numItems: 20, cursor: null } }),
   },
-  "threads:takeOver": { args: (ids) => ({ threadId: ids.threadId }) },
-  "threads:release": { args: (ids) => ({ threadId: ids.threadId }) },
-  // Handoff, hooks and memory pools (convex/handoff.ts, hooks.ts, memoryPools.ts)
-  "handoff:history": { args: (ids) => ({ threadId: ids.threadId }) },
-  "handoff:notifications": { args: () => ({}) },
-  "handoff:markNotificationRead": { args: (ids) => ({ notificationId: ids.notificationId }) },
-  "handoff:getSettings": { args: () => ({}) },
-  "handoff:updateSettings": {
+  "inbox/threads:takeOver": { args: (ids) => ({ threadId: ids.threadId }) },
+  "inbox/threads:release": { args: (ids) => ({ threadId: ids.threadId }) },
+  // Handoff, hooks and memory pools (convex/inbox/handoff.ts, inbox/hooks.ts, customers/memoryPools.ts)
+  "inbox/handoff:history": { args: (ids) => ({ threadId: ids.threadId }) },
+  "inbox/handoff:notifications": { args: () => ({}) },
+  "inbox/handoff:markNotificationRead": { args: (ids) => ({ notificationId: ids.notificationId }) },
+  "inbox/handoff:getSettings": { args: () => ({}) },
+  "inbox/handoff:updateSettings": {
     args: () => ({ escalationKeywords: ["hijack"], slackWebhookUrl: "https://evil.example" }),
     admin: true,
   },
-  "hooks:list": { args: () => ({}) },
-  "followUps:schedule": {
+  "inbox/hooks:list": { args: () => ({}) },
+  "inbox/followUps:schedule": {
     args: (ids) => ({ threadId: ids.threadId, dueAt: Date.now() + 3_600_000, text: "Hi" }),
   },
-  "followUps:list": { args: (ids) => ({ threadId: ids.threadId }) },
-  "followUps:cancel": { args: (ids) => ({ followUpId: ids.followUpId }) },
-  "memoryPools:list": { args: () => ({}) },
-  "memoryPools:create": { args: () => ({ name: "Intruder pool" }), admin: true },
-  "memoryPools:remove": { args: (ids) => ({ memoryPoolId: ids.memoryPoolId }), admin: true },
-  "whatsapp:getConnection": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
-  // Inbound (convex/deliveries.ts, convex/webhooks.ts)
-  "deliveries:list": { args: () => ({ failedOnly: true }) },
-  "deliveries:replay": { args: (ids) => ({ deliveryId: ids.deliveryId }), admin: true },
-  "whatsapp:rotateWebhookSecret": {
+  "inbox/followUps:list": { args: (ids) => ({ threadId: ids.threadId }) },
+  "inbox/followUps:cancel": { args: (ids) => ({ followUpId: ids.followUpId }) },
+  "customers/memoryPools:list": { args: () => ({}) },
+  "customers/memoryPools:create": { args: () => ({ name: "Intruder pool" }), admin: true },
+  "customers/memoryPools:remove": {
+    args: (ids) => ({ memoryPoolId: ids.memoryPoolId }),
+    admin: true,
+  },
+  "whatsapp/connections:get": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
+  // Inbound (convex/whatsapp/deliveries.ts, whatsapp/webhooks.ts)
+  "whatsapp/deliveries:list": { args: () => ({ failedOnly: true }) },
+  "whatsapp/deliveries:replay": { args: (ids) => ({ deliveryId: ids.deliveryId }), admin: true },
+  "whatsapp/connections:rotateSecret": {
     args: (ids) => ({ connectionId: ids.kapsoConnectionId }),
     admin: true,
   },
@@ -223,14 +237,14 @@ describe("a member of organization B", () => {
 
   test("gets NOT_FOUND, not a different error, for organization A's ids", async () => {
     await expectCode(
-      world.orgB.admin.query(api.agents.get, {
+      world.orgB.admin.query(api.agents.definitions.get, {
         environment: "development",
         agentId: world.ids.agentId,
       }),
       "NOT_FOUND",
     );
     await expectCode(
-      world.orgB.admin.mutation(api.whatsapp.disconnectWhatsApp, {
+      world.orgB.admin.mutation(api.whatsapp.connections.disconnect, {
         environment: "development",
         connectionId: world.ids.metaConnectionId,
       }),
@@ -278,7 +292,7 @@ test("a non-admin member cannot change connections, agents or routers", async ()
 });
 
 test("a member can read what admins configured", async () => {
-  const status = await world.orgA.member.query(api.whatsapp.getStatus, {
+  const status = await world.orgA.member.query(api.whatsapp.connections.getStatus, {
     environment: "development",
   });
   expect(status.connections.map((c) => c.label).sort()).toEqual(["Sales line", "Support line"]);
@@ -296,7 +310,7 @@ test("an unauthenticated caller gets UNAUTHENTICATED from every public function"
 test("a session without an organization gets NO_ORGANIZATION", async () => {
   const orgless = t.withIdentity({ subject: "user_9" });
   await expectCode(
-    orgless.query(api.whatsapp.getStatus, { environment: "development" }),
+    orgless.query(api.whatsapp.connections.getStatus, { environment: "development" }),
     "NO_ORGANIZATION",
   );
 });
@@ -304,7 +318,7 @@ test("a session without an organization gets NO_ORGANIZATION", async () => {
 test("an organization that was never provisioned gets ORGANIZATION_NOT_PROVISIONED", async () => {
   const stranger = t.withIdentity(identity("org_new"));
   await expectCode(
-    stranger.query(api.agents.list, { environment: "development" }),
+    stranger.query(api.agents.definitions.list, { environment: "development" }),
     "ORGANIZATION_NOT_PROVISIONED",
   );
 });

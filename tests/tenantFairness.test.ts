@@ -6,6 +6,7 @@
  * dropped), and B's reply lands within the fairness bound; without them B waits behind A's flood.
  * Also: a tenant over its model-token budget waits for it to refill, other tenants do not.
  */
+import { isRoutingJob } from "./fixtures/webhooks";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
@@ -121,7 +122,7 @@ async function flood(
 async function scheduledRoutes(seen: Set<string>): Promise<Job[]> {
   const jobs = await t.run(async (ctx) =>
     (await ctx.db.system.query("_scheduled_functions").collect()).filter(
-      (j) => j.name.startsWith("routing") && j.state.kind === "pending",
+      (j) => isRoutingJob(j) && j.state.kind === "pending",
     ),
   );
   return jobs
@@ -149,7 +150,7 @@ async function simulate(queue: Job[], until: number) {
     const now = job.at;
     vi.setSystemTime(now);
     const calls = model.requests.length;
-    await t.action(internal.routing.route, job.args);
+    await t.action(internal.agents.routing.route, job.args);
     if (model.requests.length > calls) {
       slots.sort((x, y) => x - y);
       const start = Math.max(now, slots[0]!);
@@ -191,7 +192,7 @@ test("tenant A flooding 1,000 inbound does not delay tenant B's reply beyond the
   // Every other A message still has its routing job, at a reserved slot spread over the next minutes.
   const pending = await t.run(async (ctx) =>
     (await ctx.db.system.query("_scheduled_functions").collect()).filter(
-      (j) => j.name.startsWith("routing") && j.state.kind === "pending",
+      (j) => isRoutingJob(j) && j.state.kind === "pending",
     ),
   );
   const waiting = new Set(pending.map((j) => (j.args[0] as Job["args"]).threadId));
@@ -217,15 +218,24 @@ test("a tenant over its model-token budget waits for it to refill; another tenan
   const a = await tenantWithNumber("org_a", "PNID_A");
   const b = await tenantWithNumber("org_b", "PNID_B");
   const first = await customerWrites(t, a.number, "15550000001", "Hello");
-  await t.action(internal.routing.route, { threadId: first._id, generation: first.generation });
+  await t.action(internal.agents.routing.route, {
+    threadId: first._id,
+    generation: first.generation,
+  });
   expect(model.requests).toHaveLength(1); // spent more than the whole minute's budget
 
   const second = await customerWrites(t, a.number, "15550000002", "Hello");
-  await t.action(internal.routing.route, { threadId: second._id, generation: second.generation });
+  await t.action(internal.agents.routing.route, {
+    threadId: second._id,
+    generation: second.generation,
+  });
   expect(model.requests).toHaveLength(1);
   expect(await runsOfThread(t, second._id)).toEqual([]);
   const other = await customerWrites(t, b.number, "15550000003", "Hello");
-  await t.action(internal.routing.route, { threadId: other._id, generation: other.generation });
+  await t.action(internal.agents.routing.route, {
+    threadId: other._id,
+    generation: other.generation,
+  });
   expect(model.requests).toHaveLength(2);
 
   // The ingest's own job (not reserved) is still pending too; the delayed turn is the reserved one.
@@ -235,7 +245,7 @@ test("a tenant over its model-token budget waits for it to refill; another tenan
   expect(deferred).toBeDefined();
   expect(deferred!.at).toBeGreaterThan(Date.now());
   vi.setSystemTime(deferred!.at);
-  await t.action(internal.routing.route, deferred!.args);
+  await t.action(internal.agents.routing.route, deferred!.args);
   expect(model.requests).toHaveLength(3);
   expect((await runsOfThread(t, second._id))[0]!.outcome).toBe("replied");
 });

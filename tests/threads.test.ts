@@ -27,12 +27,12 @@ async function generation() {
 test("a member taking a thread over makes it human-owned and supersedes the AI run", async () => {
   const before = await generation();
   expect(
-    await world.orgA.member.mutation(api.threads.takeOver, {
+    await world.orgA.member.mutation(api.inbox.threads.takeOver, {
       ...env,
       threadId: world.ids.threadId,
     }),
   ).toBe(true);
-  const thread = await world.orgA.member.query(api.threads.get, {
+  const thread = await world.orgA.member.query(api.inbox.threads.get, {
     ...env,
     threadId: world.ids.threadId,
   });
@@ -41,18 +41,30 @@ test("a member taking a thread over makes it human-owned and supersedes the AI r
 });
 
 test("taking over a thread a human already owns changes nothing", async () => {
-  await world.orgA.admin.mutation(api.threads.takeOver, { ...env, threadId: world.ids.threadId });
+  await world.orgA.admin.mutation(api.inbox.threads.takeOver, {
+    ...env,
+    threadId: world.ids.threadId,
+  });
   const before = await generation();
   expect(
-    await world.orgA.admin.mutation(api.threads.takeOver, { ...env, threadId: world.ids.threadId }),
+    await world.orgA.admin.mutation(api.inbox.threads.takeOver, {
+      ...env,
+      threadId: world.ids.threadId,
+    }),
   ).toBe(false);
   expect(await generation()).toBe(before);
 });
 
 test("releasing a thread gives it back to the AI", async () => {
-  await world.orgA.admin.mutation(api.threads.takeOver, { ...env, threadId: world.ids.threadId });
-  await world.orgA.admin.mutation(api.threads.release, { ...env, threadId: world.ids.threadId });
-  const thread = await world.orgA.admin.query(api.threads.get, {
+  await world.orgA.admin.mutation(api.inbox.threads.takeOver, {
+    ...env,
+    threadId: world.ids.threadId,
+  });
+  await world.orgA.admin.mutation(api.inbox.threads.release, {
+    ...env,
+    threadId: world.ids.threadId,
+  });
+  const thread = await world.orgA.admin.query(api.inbox.threads.get, {
     ...env,
     threadId: world.ids.threadId,
   });
@@ -80,7 +92,7 @@ test("messages of a thread are listed newest first, a page at a time", async () 
       });
     }
   });
-  const page = await world.orgA.admin.query(api.threads.messages, {
+  const page = await world.orgA.admin.query(api.inbox.threads.messages, {
     ...env,
     threadId: world.ids.threadId,
     paginationOpts: { numItems: 2, cursor: null },
@@ -90,12 +102,12 @@ test("messages of a thread are listed newest first, a page at a time", async () 
 });
 
 test("the inbox lists the tenant's threads", async () => {
-  const inbox = await world.orgA.admin.query(api.threads.list, {
+  const inbox = await world.orgA.admin.query(api.inbox.threads.list, {
     ...env,
     paginationOpts: firstPage,
   });
   expect(inbox.page.map((thread) => thread._id)).toEqual([world.ids.threadId]);
-  const other = await world.orgB.admin.query(api.threads.list, {
+  const other = await world.orgB.admin.query(api.inbox.threads.list, {
     ...env,
     paginationOpts: firstPage,
   });

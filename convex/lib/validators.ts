@@ -65,7 +65,7 @@ export const vBuiltinTool = v.union(
   v.literal("handoff.toHuman"),
   v.literal("memory.search"),
   v.literal("memory.store"),
-  // Issue 7: agent-to-agent handoff, follow-ups and qualified leads (convex/lib/agentTools.ts).
+  // Agent-to-agent handoff, follow-ups and qualified leads (convex/agents/tools.ts).
   v.literal("agents.handoff"),
   v.literal("followUps.schedule"),
   v.literal("lead.qualify"),
@@ -465,7 +465,7 @@ export const vSendAttempt = v.object({
 });
 export type SendAttempt = Infer<typeof vSendAttempt>;
 
-// --- Handoff, notifications and outgoing hooks (convex/handoff.ts, convex/hooks.ts) ----------
+// --- Handoff, notifications and outgoing hooks (convex/inbox/handoff.ts, convex/inbox/hooks.ts) ----------
 
 export const vHandoffReason = v.union(
   v.literal("customer_asked"),
@@ -552,7 +552,7 @@ export const agentRunFields = {
   finishedAt: v.optional(v.number()),
 };
 
-// --- Follow-ups (convex/followUps.ts) --------------------------------------------------------
+// --- Follow-ups (convex/inbox/followUps.ts) --------------------------------------------------------
 
 export const vFollowUpTemplate = v.object({
   name: v.string(),

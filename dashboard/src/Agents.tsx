@@ -6,9 +6,9 @@ import type { Environment } from "../../convex/lib/validators";
 import { errorMessage } from "./errors";
 
 export function Agents({ environment }: { environment: Environment }) {
-  const agents = useQuery(api.agents.list, { environment });
-  const routers = useQuery(api.routers.list, { environment });
-  const create = useMutation(api.agents.create);
+  const agents = useQuery(api.agents.definitions.list, { environment });
+  const routers = useQuery(api.agents.routers.list, { environment });
+  const create = useMutation(api.agents.definitions.create);
   const [form, setForm] = useState({ name: "", slug: "", systemPrompt: "" });
   const [error, setError] = useState<string | null>(null);
   const submit = (e: FormEvent) => {

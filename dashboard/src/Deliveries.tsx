@@ -11,8 +11,12 @@ import { errorMessage } from "./errors";
 
 export function Deliveries({ environment }: { environment: Environment }) {
   const [failedOnly, setFailedOnly] = useState(true);
-  const deliveries = useQuery(api.deliveries.list, { environment, failedOnly, limit: 100 });
-  const replay = useMutation(api.deliveries.replay);
+  const deliveries = useQuery(api.whatsapp.deliveries.list, {
+    environment,
+    failedOnly,
+    limit: 100,
+  });
+  const replay = useMutation(api.whatsapp.deliveries.replay);
   const [error, setError] = useState<string | null>(null);
   if (deliveries === undefined) return <p>Loading…</p>;
   return (
@@ -84,7 +88,7 @@ export function Deliveries({ environment }: { environment: Environment }) {
 
 /** The latest agent turns: what triggered them, what was decided, cost and outcome. */
 function AgentRuns({ environment }: { environment: Environment }) {
-  const runs = useQuery(api.agentRuns.list, { environment, limit: 50 });
+  const runs = useQuery(api.agents.runs.list, { environment, limit: 50 });
   if (runs === undefined) return null;
   return (
     <>

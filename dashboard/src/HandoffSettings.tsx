@@ -10,8 +10,8 @@ import type { Environment } from "../../convex/lib/validators";
 import { errorMessage } from "./errors";
 
 export function HandoffSettings({ environment }: { environment: Environment }) {
-  const settings = useQuery(api.handoff.getSettings, { environment });
-  const update = useMutation(api.handoff.updateSettings);
+  const settings = useQuery(api.inbox.handoff.getSettings, { environment });
+  const update = useMutation(api.inbox.handoff.updateSettings);
   const [draft, setDraft] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   if (settings === undefined) return null;

@@ -21,13 +21,13 @@ const TICKS: Record<string, string> = {
 
 export function Inbox({ environment }: { environment: Environment }) {
   const { results, status, loadMore } = usePaginatedQuery(
-    api.threads.list,
+    api.inbox.threads.list,
     { environment },
     { initialNumItems: 30 },
   );
   const [selected, setSelected] = useState<Id<"threads"> | null>(null);
-  const alerts = useQuery(api.handoff.notifications, { environment, unreadOnly: true });
-  const markRead = useMutation(api.handoff.markNotificationRead);
+  const alerts = useQuery(api.inbox.handoff.notifications, { environment, unreadOnly: true });
+  const markRead = useMutation(api.inbox.handoff.markNotificationRead);
   return (
     <div className="inbox">
       <aside>
@@ -82,16 +82,16 @@ function Conversation({
   environment: Environment;
   threadId: Id<"threads">;
 }) {
-  const thread = useQuery(api.threads.get, { environment, threadId });
+  const thread = useQuery(api.inbox.threads.get, { environment, threadId });
   const { results } = usePaginatedQuery(
-    api.threads.messages,
+    api.inbox.threads.messages,
     { environment, threadId },
     { initialNumItems: 50 },
   );
-  const takeOver = useMutation(api.threads.takeOver);
-  const release = useMutation(api.threads.release);
-  const reply = useMutation(api.outbound.sendHumanReply);
-  const history = useQuery(api.handoff.history, { environment, threadId });
+  const takeOver = useMutation(api.inbox.threads.takeOver);
+  const release = useMutation(api.inbox.threads.release);
+  const reply = useMutation(api.outbound.sends.sendHumanReply);
+  const history = useQuery(api.inbox.handoff.history, { environment, threadId });
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string | null>(null);
   if (thread === undefined) return <p>Loading…</p>;

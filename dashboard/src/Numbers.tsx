@@ -11,14 +11,14 @@ import { errorMessage } from "./errors";
 import { HandoffSettings } from "./HandoffSettings";
 
 export function Numbers({ environment }: { environment: Environment }) {
-  const status = useQuery(api.whatsapp.getStatus, { environment });
-  const agents = useQuery(api.agents.list, { environment });
-  const routers = useQuery(api.routers.list, { environment });
-  const enable = useMutation(api.whatsapp.enableWhatsApp);
-  const setup = useMutation(api.whatsapp.setupWhatsApp);
-  const setAgent = useMutation(api.whatsapp.setWhatsAppAgent);
-  const setRouter = useMutation(api.whatsapp.setWhatsAppRouter);
-  const disconnect = useMutation(api.whatsapp.disconnectWhatsApp);
+  const status = useQuery(api.whatsapp.connections.getStatus, { environment });
+  const agents = useQuery(api.agents.definitions.list, { environment });
+  const routers = useQuery(api.agents.routers.list, { environment });
+  const enable = useMutation(api.whatsapp.connections.enable);
+  const setup = useMutation(api.whatsapp.connections.setup);
+  const setAgent = useMutation(api.whatsapp.connections.setAgent);
+  const setRouter = useMutation(api.whatsapp.connections.setRouter);
+  const disconnect = useMutation(api.whatsapp.connections.disconnect);
   const [error, setError] = useState<string | null>(null);
   const act = (fn: () => Promise<unknown>) => {
     setError(null);
@@ -151,7 +151,7 @@ function MetaForm({
   environment: Environment;
   onError: (message: string | null) => void;
 }) {
-  const connect = useMutation(api.whatsapp.connectMetaNumber);
+  const connect = useMutation(api.whatsapp.connections.connectMeta);
   const [values, setValues] = useState<Record<string, string>>({});
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -201,7 +201,7 @@ function Templates({
   connectionId: Id<"whatsappConnections">;
   label: string;
 }) {
-  const templates = useQuery(api.templates.list, { environment, connectionId });
+  const templates = useQuery(api.whatsapp.templates.list, { environment, connectionId });
   if (templates === undefined) return null;
   return (
     <details>

@@ -82,7 +82,7 @@ type Status = {
 /** `--connection <id>`, or the only connected number of the environment. */
 async function connectionId(call: Caller, p: Parsed, env: Record<string, unknown>) {
   if (typeof p.flags.connection === "string") return p.flags.connection;
-  const status = (await call.query("whatsapp:getStatus", env)) as Status;
+  const status = (await call.query("whatsapp/connections:getStatus", env)) as Status;
   const connected = status.connections.filter((c) => c.status === "connected");
   if (connected.length === 1) return connected[0]!._id;
   throw new CliError(
@@ -113,7 +113,7 @@ export const COMMANDS: Command[] = [
   {
     name: ["whatsapp", "status"],
     usage: "whatsapp status",
-    run: (call, _p, env) => call.query("whatsapp:getStatus", env),
+    run: (call, _p, env) => call.query("whatsapp/connections:getStatus", env),
     human: (data) => {
       const s = data as Status;
       return [
@@ -136,12 +136,12 @@ export const COMMANDS: Command[] = [
     usage: "whatsapp set-agent --slug <agent> [--connection <id>]",
     run: async (call, p, env) => {
       const slug = need(p, "slug");
-      const agent = (await call.query("agents:getBySlug", { ...env, slug })) as {
+      const agent = (await call.query("agents/definitions:getBySlug", { ...env, slug })) as {
         _id: string;
       } | null;
       if (agent === null) throw new CliError("NOT_FOUND", `No agent with slug "${slug}".`);
       const id = await connectionId(call, p, env);
-      await call.mutation("whatsapp:setWhatsAppAgent", {
+      await call.mutation("whatsapp/connections:setAgent", {
         ...env,
         connectionId: id,
         agentId: agent._id,
@@ -159,11 +159,14 @@ export const COMMANDS: Command[] = [
     usage: "whatsapp set-router --slug <router> [--connection <id>]",
     run: async (call, p, env) => {
       const slug = need(p, "slug");
-      const routers = (await call.query("routers:list", env)) as { _id: string; slug: string }[];
+      const routers = (await call.query("agents/routers:list", env)) as {
+        _id: string;
+        slug: string;
+      }[];
       const router = routers.find((r) => r.slug === slug);
       if (router === undefined) throw new CliError("NOT_FOUND", `No router with slug "${slug}".`);
       const id = await connectionId(call, p, env);
-      await call.mutation("whatsapp:setWhatsAppRouter", {
+      await call.mutation("whatsapp/connections:setRouter", {
         ...env,
         connectionId: id,
         routerId: router._id,
@@ -181,7 +184,7 @@ export const COMMANDS: Command[] = [
     usage: "threads list [--limit <n>]",
     run: async (call, p, env) => {
       const numItems = Number(p.flags.limit ?? 20);
-      const page = (await call.query("threads:list", {
+      const page = (await call.query("inbox/threads:list", {
         ...env,
         paginationOpts: { numItems, cursor: null },
       })) as Page<unknown>;
@@ -210,7 +213,7 @@ export const COMMANDS: Command[] = [
     name: ["messages", "list"],
     usage: "messages list --thread <id> [--limit <n>]",
     run: async (call, p, env) => {
-      const page = (await call.query("threads:messages", {
+      const page = (await call.query("inbox/threads:messages", {
         ...env,
         threadId: need(p, "thread"),
         paginationOpts: { numItems: Number(p.flags.limit ?? 50), cursor: null },
@@ -239,7 +242,7 @@ export const COMMANDS: Command[] = [
     run: async (call, p, env) => {
       const threadId = need(p, "thread");
       const summary = typeof p.flags.summary === "string" ? p.flags.summary : undefined;
-      const changed = await call.mutation("threads:takeOver", {
+      const changed = await call.mutation("inbox/threads:takeOver", {
         ...env,
         threadId,
         ...(summary ? { summary } : {}),
@@ -258,7 +261,7 @@ export const COMMANDS: Command[] = [
     usage: "handoff release --thread <id>",
     run: async (call, p, env) => {
       const threadId = need(p, "thread");
-      const changed = await call.mutation("threads:release", { ...env, threadId });
+      const changed = await call.mutation("inbox/threads:release", { ...env, threadId });
       return { threadId, owner: "ai", changed };
     },
     human: (data) => {
@@ -272,7 +275,10 @@ export const COMMANDS: Command[] = [
     name: ["templates", "list"],
     usage: "templates list [--connection <id>]",
     run: async (call, p, env) =>
-      call.query("templates:list", { ...env, connectionId: await connectionId(call, p, env) }),
+      call.query("whatsapp/templates:list", {
+        ...env,
+        connectionId: await connectionId(call, p, env),
+      }),
     human: (data) =>
       table([
         ["ID", "NAME", "LANGUAGE", "CATEGORY", "STATUS"],
@@ -302,7 +308,7 @@ export const COMMANDS: Command[] = [
       if (!Array.isArray(components))
         throw new CliError("USAGE", "--components must be a JSON array");
       const format = p.flags["parameter-format"];
-      const templateId = await call.action("templates:create", {
+      const templateId = await call.action("whatsapp/templates:create", {
         ...env,
         connectionId: await connectionId(call, p, env),
         name: need(p, "name"),
@@ -320,7 +326,7 @@ export const COMMANDS: Command[] = [
     usage: "templates delete <templateId>",
     run: async (call, p, env) => {
       const templateId = positional(p, 2, "templateId");
-      await call.action("templates:remove", { ...env, templateId });
+      await call.action("whatsapp/templates:remove", { ...env, templateId });
       return { templateId, deleted: true };
     },
     human: (data) => `Template ${(data as { templateId: string }).templateId} deleted.`,
@@ -329,7 +335,7 @@ export const COMMANDS: Command[] = [
     name: ["deliveries", "list"],
     usage: "deliveries list [--failed] [--limit <n>]",
     run: (call, p, env) =>
-      call.query("deliveries:list", {
+      call.query("whatsapp/deliveries:list", {
         ...env,
         ...(p.flags.failed === true ? { failedOnly: true } : {}),
         ...(p.flags.limit !== undefined ? { limit: Number(p.flags.limit) } : {}),
@@ -362,7 +368,10 @@ export const COMMANDS: Command[] = [
     name: ["deliveries", "replay"],
     usage: "deliveries replay <deliveryId>",
     run: (call, p, env) =>
-      call.mutation("deliveries:replay", { ...env, deliveryId: positional(p, 2, "deliveryId") }),
+      call.mutation("whatsapp/deliveries:replay", {
+        ...env,
+        deliveryId: positional(p, 2, "deliveryId"),
+      }),
     human: (data) => {
       const d = data as { _id: string; replays: number; failed: boolean };
       return `Delivery ${d._id} replayed (${d.replays} replay(s) so far; ${d.failed ? "still failing" : "ok"}).`;

@@ -1,0 +1,288 @@
+/**
+ * Agents: CRUD for the dashboard and CLI. Slugs are unique per organization and environment
+ * (checked with an index read and the insert in one transaction). An agent still assigned to
+ * a connection, a router or the environment default cannot be deleted.
+ */
+import { v } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { getOwned, orgAdminMutation, orgQuery, type Tenant } from "../lib/auth";
+import { appError } from "../lib/errors";
+import { stripUndefined } from "../lib/objects";
+import { checkHttpTools, mergeHttpTools } from "./tools";
+import {
+  agentFields,
+  BUILTIN_TOOLS,
+  vHttpToolInput,
+  vHttpToolView,
+  type Environment,
+  type HttpTool,
+} from "../lib/validators";
+
+export const DEFAULT_AGENT = {
+  description: "",
+  model: "gpt-4o-mini",
+  temperature: 0.3,
+  maxContextMessages: 30,
+  maxSteps: 6,
+  tools: [...BUILTIN_TOOLS],
+  handoff: {
+    fallbackReply: "Sorry, I'm having trouble right now. A teammate will get back to you shortly.",
+    handoffOnFailure: true,
+  },
+  knowledge: [],
+};
+
+/** Knowledge placed in the prompt is bounded: at most this many characters per agent. */
+export const MAX_KNOWLEDGE_CHARS = 50_000;
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export function checkSlug(slug: string) {
+  if (!SLUG.test(slug)) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      `Slug "${slug}" must be lowercase letters, digits and dashes (at most 63).`,
+    );
+  }
+}
+
+type AgentInput = Partial<Omit<Doc<"agents">, "_id" | "_creationTime">>;
+
+function checkAgent(agent: AgentInput) {
+  if (agent.slug !== undefined) checkSlug(agent.slug);
+  if (agent.name !== undefined && agent.name.trim() === "") {
+    throw appError("INVALID_ARGUMENT", "An agent needs a name.");
+  }
+  if (agent.temperature !== undefined && (agent.temperature < 0 || agent.temperature > 2)) {
+    throw appError("INVALID_ARGUMENT", "Temperature must be between 0 and 2.");
+  }
+  if (
+    agent.maxContextMessages !== undefined &&
+    (!Number.isInteger(agent.maxContextMessages) ||
+      agent.maxContextMessages < 1 ||
+      agent.maxContextMessages > 200)
+  ) {
+    throw appError("INVALID_ARGUMENT", "maxContextMessages must be an integer from 1 to 200.");
+  }
+  if (
+    agent.maxSteps !== undefined &&
+    (!Number.isInteger(agent.maxSteps) || agent.maxSteps < 1 || agent.maxSteps > 20)
+  ) {
+    throw appError("INVALID_ARGUMENT", "maxSteps must be an integer from 1 to 20.");
+  }
+  if (agent.knowledge !== undefined) {
+    const size = agent.knowledge.reduce((n, k) => n + k.title.length + k.content.length, 0);
+    if (size > MAX_KNOWLEDGE_CHARS) {
+      throw appError(
+        "INVALID_ARGUMENT",
+        `Knowledge is ${size} characters; the limit is ${MAX_KNOWLEDGE_CHARS}.`,
+      );
+    }
+  }
+}
+
+/** Validates the dashboard's HTTP tools and fills omitted header values from the stored ones. */
+function toolsFromInput(
+  input: Parameters<typeof mergeHttpTools>[0],
+  stored: HttpTool[],
+): HttpTool[] {
+  const tools = mergeHttpTools(input, stored);
+  checkHttpTools(tools);
+  return tools;
+}
+
+export async function findAgentBySlug(
+  ctx: QueryCtx,
+  organizationId: Id<"organizations">,
+  environment: Environment,
+  slug: string,
+) {
+  return await ctx.db
+    .query("agents")
+    .withIndex("by_organizationId_and_environment_and_slug", (q) =>
+      q.eq("organizationId", organizationId).eq("environment", environment).eq("slug", slug),
+    )
+    .unique();
+}
+
+async function assertSlugFree(ctx: QueryCtx, tenant: Tenant, slug: string, self?: Id<"agents">) {
+  const existing = await findAgentBySlug(ctx, tenant.organizationId, tenant.environment, slug);
+  if (existing !== null && existing._id !== self) {
+    throw appError("SLUG_TAKEN", `An agent with slug "${slug}" already exists.`);
+  }
+}
+
+export const vAgentView = v.object({
+  _id: v.id("agents"),
+  _creationTime: v.number(),
+  ...agentFields,
+  httpTools: v.optional(v.array(vHttpToolView)),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+});
+
+/** What the dashboard sees of an agent: tenancy fields dropped, HTTP tool header values hidden. */
+export function agentView(agent: Doc<"agents">) {
+  const { organizationId: _o, environment: _e, httpTools, ...view } = agent;
+  if (httpTools === undefined) return view;
+  return {
+    ...view,
+    httpTools: httpTools.map(({ secretHeaders, ...tool }) => ({
+      ...tool,
+      headerNames: secretHeaders.map((h) => h.name),
+    })),
+  };
+}
+
+export const list = orgQuery({
+  args: {},
+  returns: v.array(vAgentView),
+  handler: async (ctx) => {
+    const agents = await ctx.db
+      .query("agents")
+      .withIndex("by_organizationId_and_environment_and_slug", (q) =>
+        q.eq("organizationId", ctx.tenant.organizationId).eq("environment", ctx.tenant.environment),
+      )
+      .take(500);
+    return agents.map(agentView);
+  },
+});
+
+export const get = orgQuery({
+  args: { agentId: v.id("agents") },
+  returns: vAgentView,
+  handler: async (ctx, { agentId }) =>
+    agentView(await getOwned(ctx, ctx.tenant, "agents", agentId)),
+});
+
+export const getBySlug = orgQuery({
+  args: { slug: v.string() },
+  returns: v.union(vAgentView, v.null()),
+  handler: async (ctx, { slug }) => {
+    const agent = await findAgentBySlug(
+      ctx,
+      ctx.tenant.organizationId,
+      ctx.tenant.environment,
+      slug,
+    );
+    return agent === null ? null : agentView(agent);
+  },
+});
+
+const optionalAgentFields = {
+  description: v.optional(agentFields.description),
+  model: v.optional(agentFields.model),
+  temperature: v.optional(agentFields.temperature),
+  language: agentFields.language,
+  maxContextMessages: v.optional(agentFields.maxContextMessages),
+  maxSteps: v.optional(agentFields.maxSteps),
+  tools: v.optional(agentFields.tools),
+  handoff: v.optional(agentFields.handoff),
+  knowledge: v.optional(agentFields.knowledge),
+  httpTools: v.optional(v.array(vHttpToolInput)),
+};
+
+export const create = orgAdminMutation({
+  args: {
+    name: agentFields.name,
+    slug: agentFields.slug,
+    systemPrompt: agentFields.systemPrompt,
+    ...optionalAgentFields,
+  },
+  returns: v.id("agents"),
+  handler: async (ctx, { name, slug, systemPrompt, httpTools, ...rest }) => {
+    const agent = {
+      ...DEFAULT_AGENT,
+      ...stripUndefined(rest),
+      name,
+      slug,
+      systemPrompt,
+      ...(httpTools !== undefined ? { httpTools: toolsFromInput(httpTools, []) } : {}),
+    };
+    checkAgent(agent);
+    await assertSlugFree(ctx, ctx.tenant, agent.slug);
+    const now = Date.now();
+    return await ctx.db.insert("agents", {
+      ...agent,
+      organizationId: ctx.tenant.organizationId,
+      environment: ctx.tenant.environment,
+      createdAt: now,
+      updatedAt: now,
+    });
+  },
+});
+
+export const update = orgAdminMutation({
+  args: {
+    agentId: v.id("agents"),
+    name: v.optional(agentFields.name),
+    slug: v.optional(agentFields.slug),
+    systemPrompt: v.optional(agentFields.systemPrompt),
+    ...optionalAgentFields,
+  },
+  returns: v.null(),
+  handler: async (ctx, { agentId, httpTools, ...changes }) => {
+    const existing = await getOwned(ctx, ctx.tenant, "agents", agentId);
+    const patch = {
+      ...stripUndefined(changes),
+      ...(httpTools !== undefined
+        ? { httpTools: toolsFromInput(httpTools, existing.httpTools ?? []) }
+        : {}),
+    };
+    checkAgent(patch);
+    if (patch.slug !== undefined) await assertSlugFree(ctx, ctx.tenant, patch.slug, agentId);
+    await ctx.db.patch("agents", agentId, { ...patch, updatedAt: Date.now() });
+    return null;
+  },
+});
+
+export const remove = orgAdminMutation({
+  args: { agentId: v.id("agents") },
+  returns: v.null(),
+  handler: async (ctx, { agentId }) => {
+    await getOwned(ctx, ctx.tenant, "agents", agentId);
+    const usedBy = await agentUsage(ctx, ctx.tenant, agentId);
+    if (usedBy !== null) {
+      throw appError("IN_USE", `This agent is still used by ${usedBy}; reassign it first.`);
+    }
+    await ctx.db.delete("agents", agentId);
+    return null;
+  },
+});
+
+/** Names the first thing still pointing at an agent, or null when nothing does. */
+async function agentUsage(ctx: QueryCtx, tenant: Tenant, agentId: Id<"agents">) {
+  const connections = await ctx.db
+    .query("whatsappConnections")
+    .withIndex("by_organizationId_and_environment", (q) =>
+      q.eq("organizationId", tenant.organizationId).eq("environment", tenant.environment),
+    )
+    .take(1000);
+  const connection = connections.find((c) => c.agentId === agentId);
+  if (connection) return `connection "${connection.label}"`;
+  const routers = await ctx.db
+    .query("routers")
+    .withIndex("by_organizationId_and_environment_and_slug", (q) =>
+      q.eq("organizationId", tenant.organizationId).eq("environment", tenant.environment),
+    )
+    .take(1000);
+  const router = routers.find(
+    (r) =>
+      r.fallbackAgentId === agentId ||
+      r.classifierAgentIds.includes(agentId) ||
+      r.rules.some((rule) => rule.agentId === agentId),
+  );
+  if (router) return `router "${router.slug}"`;
+  const config = await ctx.db
+    .query("integrationConfigs")
+    .withIndex("by_organizationId_and_environment_and_provider", (q) =>
+      q
+        .eq("organizationId", tenant.organizationId)
+        .eq("environment", tenant.environment)
+        .eq("provider", "whatsapp"),
+    )
+    .unique();
+  if (config?.defaultAgentId === agentId) return "the environment's default agent";
+  return null;
+}

@@ -1,0 +1,377 @@
+/**
+ * Human handoff: who answers a thread, with a history of who took it, when and why. Going to
+ * a human supersedes any AI run (generation bump), notifies the dashboard inbox and the
+ * tenant's hooks, and arms auto-release; release gives the thread back to the AI, which then
+ * sees the handoff summary. Also the tenant's handoff settings (escalation keywords, hooks).
+ */
+import { v } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
+import { internal } from "../_generated/api";
+import { enqueueHook } from "./hooks";
+import { getOwned, orgAdminMutation, orgMutation, orgQuery, type Tenant } from "../lib/auth";
+import { appError } from "../lib/errors";
+import {
+  vHandoffActor,
+  vHandoffReason,
+  vThreadOwner,
+  type HandoffActor,
+  type HandoffReason,
+  type TenantHandoffSettings,
+} from "../lib/validators";
+import { getIntegration } from "../whatsapp/connections";
+
+export const DEFAULT_HANDOFF_SETTINGS: TenantHandoffSettings = {
+  escalationKeywords: [],
+  maxConsecutiveFallbacks: 2,
+};
+
+const MAX_KEYWORDS = 200;
+
+/** The tenant's handoff settings (defaults when none were saved). */
+export async function handoffSettings(
+  ctx: QueryCtx,
+  tenant: Pick<Tenant, "organizationId" | "environment">,
+): Promise<TenantHandoffSettings> {
+  const config = await getIntegration(ctx, tenant);
+  return config?.handoff ?? DEFAULT_HANDOFF_SETTINGS;
+}
+
+/** Lowercase, without accents, spaces collapsed: "Atendente  HUMANO" ~ "atendente humano". */
+export function normalizeForMatch(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** The first escalation keyword the text contains as whole words, or null. */
+export function matchEscalationKeyword(text: string, keywords: string[]): string | null {
+  const haystack = ` ${normalizeForMatch(text).replace(/[^\p{L}\p{N} ]/gu, " ")} `.replace(
+    /\s+/g,
+    " ",
+  );
+  for (const keyword of keywords) {
+    const needle = normalizeForMatch(keyword)
+      .replace(/[^\p{L}\p{N} ]/gu, " ")
+      .trim();
+    if (needle !== "" && haystack.includes(` ${needle} `)) return keyword;
+  }
+  return null;
+}
+
+type HandoffInput = { reason: HandoffReason; summary?: string; by: HandoffActor; now: number };
+
+/**
+ * Gives the thread to a human. Idempotent: a thread a human already owns only records human
+ * activity. Returns true when ownership changed.
+ */
+export async function handOffToHuman(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  input: HandoffInput,
+) {
+  if (thread.owner === "human") {
+    await noteHumanActivity(ctx, thread, input.now);
+    return false;
+  }
+  await ctx.db.patch("threads", thread._id, {
+    owner: "human",
+    ownerChangedAt: input.now,
+    generation: thread.generation + 1,
+    lastHumanActivityAt: input.now,
+    ...(input.summary !== undefined ? { handoffSummary: input.summary } : {}),
+  });
+  await ctx.db.insert("handoffEvents", {
+    organizationId: thread.organizationId,
+    environment: thread.environment,
+    threadId: thread._id,
+    to: "human",
+    reason: input.reason,
+    summary: input.summary,
+    by: input.by,
+    at: input.now,
+  });
+  const who = thread.channelParams.contactName ?? thread.channelParams.phoneNumber ?? "A customer";
+  const title = `${who} needs a person`;
+  const body = `${reasonText(input.reason)}${input.summary ? `: ${input.summary}` : ""}`;
+  await ctx.db.insert("notifications", {
+    organizationId: thread.organizationId,
+    environment: thread.environment,
+    threadId: thread._id,
+    kind: "handoff",
+    title,
+    body,
+    createdAt: input.now,
+  });
+  const settings = await handoffSettings(ctx, thread);
+  const event = {
+    event: "thread.handed_off",
+    threadId: thread._id,
+    connectionId: thread.connectionId,
+    customer: {
+      phoneNumber: thread.channelParams.phoneNumber,
+      name: thread.channelParams.contactName,
+    },
+    reason: input.reason,
+    summary: input.summary ?? null,
+    at: new Date(input.now).toISOString(),
+  };
+  if (settings.slackWebhookUrl) {
+    await enqueueHook(ctx, thread, "slack", "thread.handed_off", { text: `${title}. ${body}` });
+  }
+  if (settings.httpHook) await enqueueHook(ctx, thread, "http", "thread.handed_off", event);
+  await armAutoRelease(ctx, thread._id, settings, input.now);
+  return true;
+}
+
+/** Gives the thread back to the AI. Returns true when ownership changed. */
+export async function releaseToAi(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  input: { reason: HandoffReason; by: HandoffActor; now: number },
+) {
+  if (thread.owner === "ai") return false;
+  await ctx.db.patch("threads", thread._id, {
+    owner: "ai",
+    ownerChangedAt: input.now,
+    generation: thread.generation + 1,
+  });
+  await ctx.db.insert("handoffEvents", {
+    organizationId: thread.organizationId,
+    environment: thread.environment,
+    threadId: thread._id,
+    to: "ai",
+    reason: input.reason,
+    by: input.by,
+    at: input.now,
+  });
+  return true;
+}
+
+/**
+ * A human acted on a human-owned thread (replied from the dashboard or the phone): the
+ * inactivity clock restarts, so a pending auto-release finds itself stale and does nothing.
+ */
+export async function noteHumanActivity(ctx: MutationCtx, thread: Doc<"threads">, now: number) {
+  if (thread.owner !== "human") return;
+  await ctx.db.patch("threads", thread._id, { lastHumanActivityAt: now });
+  await armAutoRelease(ctx, thread._id, await handoffSettings(ctx, thread), now);
+}
+
+async function armAutoRelease(
+  ctx: MutationCtx,
+  threadId: Id<"threads">,
+  settings: TenantHandoffSettings,
+  activityAt: number,
+) {
+  if (!settings.autoReleaseMinutes) return;
+  await ctx.scheduler.runAfter(
+    settings.autoReleaseMinutes * 60_000,
+    internal.inbox.handoff.autoRelease,
+    {
+      threadId,
+      activityAt,
+    },
+  );
+}
+
+/** Fires after the configured inactivity; acts only if no human activity happened since. */
+export const autoRelease = internalMutation({
+  args: { threadId: v.id("threads"), activityAt: v.number() },
+  returns: v.boolean(),
+  handler: async (ctx, { threadId, activityAt }) => {
+    const thread = await ctx.db.get("threads", threadId);
+    if (thread === null || thread.owner !== "human") return false;
+    if ((thread.lastHumanActivityAt ?? thread.ownerChangedAt) !== activityAt) return false;
+    return await releaseToAi(ctx, thread, {
+      reason: "inactivity",
+      by: { kind: "system" },
+      now: Date.now(),
+    });
+  },
+});
+
+function reasonText(reason: HandoffReason): string {
+  const texts: Record<HandoffReason, string> = {
+    customer_asked: "The customer asked for a person",
+    frustration: "The customer seems frustrated",
+    out_of_scope: "The request is outside what the AI handles",
+    sensitive: "A sensitive topic came up",
+    escalation_keyword: "An escalation keyword was used",
+    repeated_failure: "The AI failed to answer several times",
+    human_replied: "A teammate replied",
+    business_app_reply: "A teammate replied from the WhatsApp Business app",
+    manual: "A teammate took the conversation over",
+    inactivity: "Released after inactivity",
+  };
+  return texts[reason];
+}
+
+// --- Public functions ------------------------------------------------------------------------
+
+export const vHandoffEventView = v.object({
+  _id: v.id("handoffEvents"),
+  to: vThreadOwner,
+  reason: vHandoffReason,
+  summary: v.optional(v.string()),
+  by: vHandoffActor,
+  at: v.number(),
+});
+
+/** Who took the thread, when and why, newest first. */
+export const history = orgQuery({
+  args: { threadId: v.id("threads") },
+  returns: v.array(vHandoffEventView),
+  handler: async (ctx, { threadId }) => {
+    await getOwned(ctx, ctx.tenant, "threads", threadId);
+    const events = await ctx.db
+      .query("handoffEvents")
+      .withIndex("by_threadId_and_at", (q) => q.eq("threadId", threadId))
+      .order("desc")
+      .take(100);
+    return events.map((e) => ({
+      _id: e._id,
+      to: e.to,
+      reason: e.reason,
+      summary: e.summary,
+      by: e.by,
+      at: e.at,
+    }));
+  },
+});
+
+/** The dashboard inbox's live feed of threads that need a person. */
+export const notifications = orgQuery({
+  args: { unreadOnly: v.optional(v.boolean()) },
+  returns: v.array(
+    v.object({
+      _id: v.id("notifications"),
+      threadId: v.id("threads"),
+      title: v.string(),
+      body: v.string(),
+      createdAt: v.number(),
+      readAt: v.optional(v.number()),
+    }),
+  ),
+  handler: async (ctx, { unreadOnly }) => {
+    const rows = await ctx.db
+      .query("notifications")
+      .withIndex("by_organizationId_and_environment_and_createdAt", (q) =>
+        q.eq("organizationId", ctx.tenant.organizationId).eq("environment", ctx.tenant.environment),
+      )
+      .order("desc")
+      .take(100);
+    return rows
+      .filter((n) => !unreadOnly || n.readAt === undefined)
+      .map((n) => ({
+        _id: n._id,
+        threadId: n.threadId,
+        title: n.title,
+        body: n.body,
+        createdAt: n.createdAt,
+        readAt: n.readAt,
+      }));
+  },
+});
+
+export const markNotificationRead = orgMutation({
+  args: { notificationId: v.id("notifications") },
+  returns: v.null(),
+  handler: async (ctx, { notificationId }) => {
+    const n = await getOwned(ctx, ctx.tenant, "notifications", notificationId);
+    if (n.readAt === undefined) {
+      await ctx.db.patch("notifications", notificationId, { readAt: Date.now() });
+    }
+    return null;
+  },
+});
+
+/** The tenant's handoff settings as the dashboard sees them: hooks shown as configured or not. */
+export const getSettings = orgQuery({
+  args: {},
+  returns: v.object({
+    escalationKeywords: v.array(v.string()),
+    escalationAcknowledgement: v.optional(v.string()),
+    autoReleaseMinutes: v.optional(v.number()),
+    maxConsecutiveFallbacks: v.number(),
+    slackConfigured: v.boolean(),
+    httpHookUrl: v.optional(v.string()),
+    crmHookUrl: v.optional(v.string()),
+  }),
+  handler: async (ctx) => {
+    const s = await handoffSettings(ctx, ctx.tenant);
+    return {
+      escalationKeywords: s.escalationKeywords,
+      escalationAcknowledgement: s.escalationAcknowledgement,
+      autoReleaseMinutes: s.autoReleaseMinutes,
+      maxConsecutiveFallbacks: s.maxConsecutiveFallbacks,
+      slackConfigured: s.slackWebhookUrl !== undefined,
+      httpHookUrl: s.httpHook?.url,
+      crmHookUrl: s.crmHook?.url,
+    };
+  },
+});
+
+const vHookInput = v.union(v.object({ url: v.string(), secret: v.string() }), v.null());
+
+/** Updates the handoff settings; `null` removes a hook, an omitted field is left unchanged. */
+export const updateSettings = orgAdminMutation({
+  args: {
+    escalationKeywords: v.optional(v.array(v.string())),
+    escalationAcknowledgement: v.optional(v.union(v.string(), v.null())),
+    autoReleaseMinutes: v.optional(v.union(v.number(), v.null())),
+    maxConsecutiveFallbacks: v.optional(v.number()),
+    slackWebhookUrl: v.optional(v.union(v.string(), v.null())),
+    httpHook: v.optional(vHookInput),
+    crmHook: v.optional(vHookInput),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const config = await getIntegration(ctx, ctx.tenant);
+    if (config === null) {
+      throw appError("WHATSAPP_NOT_ENABLED", "Enable WhatsApp in this environment first.");
+    }
+    const current = config.handoff ?? DEFAULT_HANDOFF_SETTINGS;
+    const next: TenantHandoffSettings = { ...current };
+    if (args.escalationKeywords !== undefined) {
+      const keywords = args.escalationKeywords.map((k) => k.trim()).filter((k) => k !== "");
+      if (keywords.length > MAX_KEYWORDS) {
+        throw appError("INVALID_ARGUMENT", `At most ${MAX_KEYWORDS} escalation keywords.`);
+      }
+      next.escalationKeywords = keywords;
+    }
+    if (args.escalationAcknowledgement !== undefined) {
+      const text = args.escalationAcknowledgement?.trim() ?? "";
+      if (text.length > 1024) {
+        throw appError("INVALID_ARGUMENT", "The acknowledgement is at most 1024 characters.");
+      }
+      next.escalationAcknowledgement = text === "" ? undefined : text;
+    }
+    if (args.autoReleaseMinutes !== undefined) {
+      if (args.autoReleaseMinutes !== null && !(args.autoReleaseMinutes >= 1)) {
+        throw appError("INVALID_ARGUMENT", "autoReleaseMinutes must be at least 1.");
+      }
+      next.autoReleaseMinutes = args.autoReleaseMinutes ?? undefined;
+    }
+    if (args.maxConsecutiveFallbacks !== undefined) {
+      if (!Number.isInteger(args.maxConsecutiveFallbacks) || args.maxConsecutiveFallbacks < 1) {
+        throw appError("INVALID_ARGUMENT", "maxConsecutiveFallbacks must be a positive integer.");
+      }
+      next.maxConsecutiveFallbacks = args.maxConsecutiveFallbacks;
+    }
+    for (const url of [args.slackWebhookUrl, args.httpHook?.url, args.crmHook?.url]) {
+      if (typeof url === "string" && !/^https?:\/\//.test(url)) {
+        throw appError("INVALID_ARGUMENT", `Hook URL "${url}" must start with http(s)://.`);
+      }
+    }
+    if (args.slackWebhookUrl !== undefined)
+      next.slackWebhookUrl = args.slackWebhookUrl ?? undefined;
+    if (args.httpHook !== undefined) next.httpHook = args.httpHook ?? undefined;
+    if (args.crmHook !== undefined) next.crmHook = args.crmHook ?? undefined;
+    await ctx.db.patch("integrationConfigs", config._id, { handoff: next, updatedAt: Date.now() });
+    return null;
+  },
+});

@@ -1,0 +1,220 @@
+/**
+ * Outgoing hooks of a tenant: Slack incoming-webhook messages, generic signed HTTP POSTs and
+ * the CRM lead hook. Each call is a queued row delivered by a scheduled action, retried with
+ * exponential backoff and jitter, and recorded; a failing hook never blocks a conversation
+ * because nothing in the conversation path waits for it.
+ */
+import { v } from "convex/values";
+import type { Id } from "../_generated/dataModel";
+import {
+  internalAction,
+  internalMutation,
+  internalQuery,
+  type MutationCtx,
+} from "../_generated/server";
+import { internal } from "../_generated/api";
+import { orgQuery, type Tenant } from "../lib/auth";
+import { vHookKind, vHookState, type HookKind } from "../lib/validators";
+import { getIntegration } from "../whatsapp/connections";
+
+export const HOOK_MAX_ATTEMPTS = 6;
+export const HOOK_TIMEOUT_MS = 10_000;
+
+/** Delay before retry `attempt` (1-based): 5 s, 20 s, 80 s, … with ±20% jitter. */
+export function hookBackoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = 5_000 * 4 ** (attempt - 1);
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** Queues one hook call; it is delivered in the background. */
+export async function enqueueHook(
+  ctx: MutationCtx,
+  tenant: Pick<Tenant, "organizationId" | "environment">,
+  hook: HookKind,
+  event: string,
+  payload: unknown,
+): Promise<Id<"hookDeliveries">> {
+  const now = Date.now();
+  const id = await ctx.db.insert("hookDeliveries", {
+    organizationId: tenant.organizationId,
+    environment: tenant.environment,
+    hook,
+    event,
+    payload,
+    state: "pending",
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await ctx.scheduler.runAfter(0, internal.inbox.hooks.deliver, { hookDeliveryId: id });
+  return id;
+}
+
+/** What one delivery attempt needs: the payload and the tenant's current hook target. */
+export const getDelivery = internalQuery({
+  args: { hookDeliveryId: v.id("hookDeliveries") },
+  handler: async (ctx, { hookDeliveryId }) => {
+    const row = await ctx.db.get("hookDeliveries", hookDeliveryId);
+    if (row === null || row.state !== "pending") return null;
+    const settings = (await getIntegration(ctx, row))?.handoff;
+    const target =
+      row.hook === "slack"
+        ? settings?.slackWebhookUrl
+          ? { url: settings.slackWebhookUrl }
+          : null
+        : ((row.hook === "http" ? settings?.httpHook : settings?.crmHook) ?? null);
+    return {
+      hook: row.hook,
+      event: row.event,
+      payload: row.payload as unknown,
+      attempts: row.attempts,
+      target,
+    };
+  },
+});
+
+export const recordAttempt = internalMutation({
+  args: {
+    hookDeliveryId: v.id("hookDeliveries"),
+    ok: v.boolean(),
+    error: v.optional(v.string()),
+    /** False when retrying cannot help (hook removed). */
+    retryable: v.boolean(),
+  },
+  returns: v.null(),
+  handler: async (ctx, { hookDeliveryId, ok, error, retryable }) => {
+    const row = await ctx.db.get("hookDeliveries", hookDeliveryId);
+    if (row === null || row.state !== "pending") return null;
+    const attempts = row.attempts + 1;
+    const giveUp = !ok && (!retryable || attempts >= HOOK_MAX_ATTEMPTS);
+    await ctx.db.patch("hookDeliveries", hookDeliveryId, {
+      attempts,
+      state: ok ? "delivered" : giveUp ? "failed" : "pending",
+      lastError: ok ? undefined : error,
+      updatedAt: Date.now(),
+    });
+    if (!ok && !giveUp) {
+      await ctx.scheduler.runAfter(hookBackoffMs(attempts), internal.inbox.hooks.deliver, {
+        hookDeliveryId,
+      });
+    }
+    return null;
+  },
+});
+
+async function hmacHex(secret: string, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body));
+  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Builds the HTTP request of a hook call (exported for tests of the wire format). */
+export async function hookRequest(
+  hook: HookKind,
+  event: string,
+  payload: unknown,
+  target: { url: string; secret?: string },
+  now: number,
+) {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (hook !== "slack" && target.secret !== undefined) {
+    const timestamp = Math.floor(now / 1000).toString();
+    headers["X-Switchboard-Event"] = event;
+    headers["X-Switchboard-Timestamp"] = timestamp;
+    headers["X-Switchboard-Signature"] =
+      `sha256=${await hmacHex(target.secret, `${timestamp}.${body}`)}`;
+  }
+  return { url: target.url, init: { method: "POST", headers, body } };
+}
+
+/** One delivery attempt; the outcome (and any retry) is recorded by `recordAttempt`. */
+export const deliver = internalAction({
+  args: { hookDeliveryId: v.id("hookDeliveries") },
+  returns: v.null(),
+  handler: async (ctx, { hookDeliveryId }) => {
+    const delivery = await ctx.runQuery(internal.inbox.hooks.getDelivery, { hookDeliveryId });
+    if (delivery === null) return null;
+    if (delivery.target === null) {
+      await ctx.runMutation(internal.inbox.hooks.recordAttempt, {
+        hookDeliveryId,
+        ok: false,
+        retryable: false,
+        error: `The ${delivery.hook} hook is no longer configured.`,
+      });
+      return null;
+    }
+    let ok = false;
+    let error: string | undefined;
+    try {
+      const { url, init } = await hookRequest(
+        delivery.hook,
+        delivery.event,
+        delivery.payload,
+        delivery.target,
+        Date.now(),
+      );
+      // AbortController + timer rather than AbortSignal.timeout: works in every JS runtime.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), HOOK_TIMEOUT_MS);
+      try {
+        const response = await fetch(url, { ...init, signal: controller.signal });
+        ok = response.ok;
+        if (!ok) error = `HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`;
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    await ctx.runMutation(internal.inbox.hooks.recordAttempt, {
+      hookDeliveryId,
+      ok,
+      error,
+      retryable: true,
+    });
+    return null;
+  },
+});
+
+/** Recent hook calls of the tenant with their state, for the dashboard. */
+export const list = orgQuery({
+  args: {},
+  returns: v.array(
+    v.object({
+      _id: v.id("hookDeliveries"),
+      hook: vHookKind,
+      event: v.string(),
+      state: vHookState,
+      attempts: v.number(),
+      lastError: v.optional(v.string()),
+      createdAt: v.number(),
+      updatedAt: v.number(),
+    }),
+  ),
+  handler: async (ctx) => {
+    const rows = await ctx.db
+      .query("hookDeliveries")
+      .withIndex("by_organizationId_and_environment_and_createdAt", (q) =>
+        q.eq("organizationId", ctx.tenant.organizationId).eq("environment", ctx.tenant.environment),
+      )
+      .order("desc")
+      .take(100);
+    return rows.map((r) => ({
+      _id: r._id,
+      hook: r.hook,
+      event: r.event,
+      state: r.state,
+      attempts: r.attempts,
+      lastError: r.lastError,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    }));
+  },
+});
