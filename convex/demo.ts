@@ -6,9 +6,11 @@
  */
 import { v } from "convex/values";
 import { internalMutation } from "./_generated/server";
-import { DEFAULT_AGENT } from "./agents/definitions";
+import { DEFAULT_AGENT, insertAgent } from "./agents/definitions";
+import { insertRouter } from "./agents/routers";
 import { ensureOrganization } from "./organizations";
-import { DEFAULT_MESSAGES_PER_SECOND, getIntegration } from "./whatsapp/connections";
+import { insertConnectedNumber } from "./whatsapp/connectionStore";
+import { getIntegration, setIntegrationStatus } from "./whatsapp/integration";
 
 export const seed = internalMutation({
   args: {
@@ -43,15 +45,9 @@ export const seed = internalMutation({
       return { organizationId, connectionId: existing._id, created: false };
     }
     if ((await getIntegration(ctx, tenant)) === null) {
-      await ctx.db.insert("integrationConfigs", {
-        ...tenant,
-        provider: "whatsapp",
-        status: "active",
-        updatedAt: now,
-      });
+      await setIntegrationStatus(ctx, tenant, "active");
     }
-    const support = await ctx.db.insert("agents", {
-      ...tenant,
+    const support = await insertAgent(ctx, tenant, {
       ...DEFAULT_AGENT,
       name: "Support",
       slug: "support",
@@ -60,44 +56,32 @@ export const seed = internalMutation({
         "You are the support assistant of {{connection.persona}}. The customer is " +
         "{{threadContext.params.contactName}} ({{threadContext.params.phoneNumber}}) on " +
         "{{threadContext.channel}}. Be brief and kind.",
-      createdAt: now,
-      updatedAt: now,
     });
-    const sales = await ctx.db.insert("agents", {
-      ...tenant,
+    const sales = await insertAgent(ctx, tenant, {
       ...DEFAULT_AGENT,
       name: "Sales",
       slug: "sales",
       description: "Prices, plans and new orders.",
       systemPrompt: "You are the sales assistant. Answer questions about prices and plans.",
-      createdAt: now,
-      updatedAt: now,
     });
-    await ctx.db.insert("routers", {
-      ...tenant,
+    await insertRouter(ctx, tenant, {
       name: "Front desk",
       slug: "front-desk",
       mode: "rules",
       rules: [{ match: { kind: "keyword", keywords: ["price", "buy", "plan"] }, agentId: sales }],
       classifierAgentIds: [support, sales],
       fallbackAgentId: support,
-      createdAt: now,
-      updatedAt: now,
     });
-    const connectionId = await ctx.db.insert("whatsappConnections", {
-      ...tenant,
+    const connectionId = await insertConnectedNumber(ctx, tenant, {
       label: "Demo number",
-      provider: "kapso",
-      status: "connected",
       phoneNumber: args.phoneNumber,
       providerPhoneNumberId: args.providerPhoneNumberId,
+      // Templates belong to a WhatsApp Business Account; the fake provider accepts any id.
+      businessAccountId: "demo-waba",
       kapsoCustomerId: "demo-customer",
       agentId: support,
-      webhookSecrets: [{ secret: args.webhookSecret, addedAt: now }],
+      webhookSecret: args.webhookSecret,
       persona: "Demo Shop",
-      pacing: { messagesPerSecond: DEFAULT_MESSAGES_PER_SECOND },
-      createdAt: now,
-      lastConnectedAt: now,
     });
     return { organizationId, connectionId, created: true };
   },

@@ -4,10 +4,20 @@
  */
 import { v } from "convex/values";
 import type { MutationCtx } from "./_generated/server";
-import { identifiedMutation, identifiedQuery, orgClaims, type OrgClaims } from "./lib/auth";
-import { vRole } from "./lib/validators";
+import {
+  allowedEnvironments,
+  identifiedMutation,
+  identifiedQuery,
+  orgClaims,
+  type OrgClaims,
+} from "./lib/auth";
+import { vEnvironment, vRole } from "./lib/validators";
 
-export async function ensureOrganization(ctx: MutationCtx, claims: OrgClaims, now: number) {
+export async function ensureOrganization(
+  ctx: MutationCtx,
+  claims: Omit<OrgClaims, "permissions">,
+  now: number,
+) {
   const existing = await ctx.db
     .query("organizations")
     .withIndex("by_clerkOrgId", (q) => q.eq("clerkOrgId", claims.clerkOrgId))
@@ -30,6 +40,8 @@ const vWhoAmI = v.object({
   organizationName: v.string(),
   role: vRole,
   userId: v.string(),
+  /** Where the caller may act: `production` needs an admin or the production permission. */
+  environments: v.array(vEnvironment),
 });
 
 /** Creates the caller's organization on first use; returns who the caller is. */
@@ -43,6 +55,7 @@ export const ensure = identifiedMutation({
       organizationName: ctx.claims.orgName,
       role: ctx.claims.role,
       userId: ctx.claims.userId,
+      environments: allowedEnvironments(ctx.claims),
     };
   },
 });
@@ -62,6 +75,7 @@ export const whoami = identifiedQuery({
       organizationName: org?.name ?? claims.orgName,
       role: claims.role,
       userId: claims.userId,
+      environments: allowedEnvironments(claims),
     };
   },
 });

@@ -4,10 +4,15 @@
  * webhook, exactly as the provider would, then follows the thread and prints the conversation
  * as it unfolds (replies and their delivery ticks) until a reply is read or time runs out.
  */
+import type { FunctionReturnType } from "convex/server";
 import { createHmac, randomUUID } from "node:crypto";
 import path from "node:path";
+import { parseArgs } from "node:util";
+import { api } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
+import type { Environment } from "../convex/lib/validators";
 import { connect } from "./cli/client";
-import { httpCaller, parseArgs, type Caller } from "./cli/commands";
+import { httpCaller, type Caller, type Env } from "./cli/core";
 import { demoNumber, loadDotEnv, localUrls } from "./local/config";
 
 export type Inbound = {
@@ -81,14 +86,7 @@ export async function postInbound(siteUrl: string, secret: string, body: string)
   });
 }
 
-type Thread = { _id: string; channelParams: { phoneNumber?: string }; connectionId: string };
-type Message = {
-  _id: string;
-  role: string;
-  content: string;
-  createdAt: number;
-  channelData: { direction: string; status: string; error?: { title?: string; code?: number } };
-};
+type Message = FunctionReturnType<typeof api.inbox.threads.messages>["page"][number];
 
 const TICKS: Record<string, string> = {
   queued: "🕓 queued",
@@ -100,67 +98,76 @@ const TICKS: Record<string, string> = {
   failed: "✗ failed",
 };
 
+type WatchOptions = {
+  environment: Environment;
+  customer: string;
+  since: number;
+  until: "read" | "reply";
+  timeoutMs: number;
+  pollMs?: number;
+  print: (line: string) => void;
+};
+
+/** The customer's thread (matched on the phone number's digits), or null before it exists. */
+async function findThread(call: Caller, env: Env, customer: string) {
+  const digits = customer.replace(/\D/g, "");
+  const threads = await call.query(api.inbox.threads.list, {
+    ...env,
+    paginationOpts: { numItems: 50, cursor: null },
+  });
+  const thread = threads.page.find(
+    (t) => (t.channelParams.phoneNumber ?? "").replace(/\D/g, "") === digits,
+  );
+  return thread?._id ?? null;
+}
+
+/** Prints one message the first time it is seen, then each change of its delivery status. */
+function report(m: Message, seen: Map<string, string>, print: (line: string) => void) {
+  const outbound = m.channelData.direction === "outbound";
+  const state = outbound ? m.channelData.status : "in";
+  const before = seen.get(m._id);
+  if (before === state) return;
+  seen.set(m._id, state);
+  if (before === undefined) {
+    const who = outbound ? (m.role === "human" ? "Human" : "Agent") : "Customer";
+    print(`${who.padEnd(8)} │ ${m.content}` + (outbound ? `   ${TICKS[state] ?? state}` : ""));
+  } else {
+    const error = m.channelData.error;
+    print(
+      `         │   ${TICKS[state] ?? state}` +
+        (error ? ` (${error.code ?? ""} ${error.title ?? ""})` : ""),
+    );
+  }
+}
+
 /**
  * Follows the customer's thread, printing each new message and each status change, until an
  * outbound reply reaches `until` (`read` by default, or `reply`), or `timeoutMs` passes.
  */
 export async function watchConversation(
   call: Caller,
-  opts: {
-    environment: string;
-    customer: string;
-    since: number;
-    until: "read" | "reply";
-    timeoutMs: number;
-    pollMs?: number;
-    print: (line: string) => void;
-  },
-): Promise<{ replied: boolean; read: boolean; threadId: string | null }> {
+  opts: WatchOptions,
+): Promise<{ replied: boolean; read: boolean; threadId: Id<"threads"> | null }> {
   const env = { environment: opts.environment };
   const deadline = Date.now() + opts.timeoutMs;
   const seen = new Map<string, string>();
-  let threadId: string | null = null;
+  let threadId: Id<"threads"> | null = null;
   let replied = false;
   let read = false;
-  const digits = opts.customer.replace(/\D/g, "");
   while (Date.now() < deadline) {
-    if (threadId === null) {
-      const threads = (await call.query("inbox/threads:list", {
-        ...env,
-        paginationOpts: { numItems: 50, cursor: null },
-      })) as { page: Thread[] };
-      threadId =
-        threads.page.find((t) => (t.channelParams.phoneNumber ?? "").replace(/\D/g, "") === digits)
-          ?._id ?? null;
-    }
+    threadId ??= await findThread(call, env, opts.customer);
     if (threadId !== null) {
-      const page = (await call.query("inbox/threads:messages", {
+      const page = await call.query(api.inbox.threads.messages, {
         ...env,
         threadId,
         paginationOpts: { numItems: 50, cursor: null },
-      })) as { page: Message[] };
+      });
       for (const m of [...page.page].reverse()) {
         if (m.createdAt < opts.since - 1000) continue;
-        const outbound = m.channelData.direction === "outbound";
-        const state = outbound ? m.channelData.status : "in";
-        const before = seen.get(m._id);
-        if (before === state) continue;
-        seen.set(m._id, state);
-        if (before === undefined) {
-          const who = outbound ? (m.role === "human" ? "Human" : "Agent") : "Customer";
-          opts.print(
-            `${who.padEnd(8)} │ ${m.content}` + (outbound ? `   ${TICKS[state] ?? state}` : ""),
-          );
-        } else {
-          const error = m.channelData.error;
-          opts.print(
-            `         │   ${TICKS[state] ?? state}` +
-              (error ? ` (${error.code ?? ""} ${error.title ?? ""})` : ""),
-          );
-        }
-        if (outbound && m.role !== "user") {
+        report(m, seen, opts.print);
+        if (m.channelData.direction === "outbound" && m.role !== "user") {
           replied = true;
-          if (state === "read" || state === "played") read = true;
+          if (["read", "played"].includes(m.channelData.status)) read = true;
         }
       }
     }
@@ -170,50 +177,76 @@ export async function watchConversation(
   return { replied, read, threadId };
 }
 
-async function main() {
-  loadDotEnv();
-  const { words, flags } = parseArgs(process.argv.slice(2));
-  const demo = demoNumber();
-  const to = typeof flags.to === "string" ? flags.to : demo.phoneNumber;
-  const text = words.join(" ").trim();
-  if (!text) {
-    console.error(
-      'Usage: npm run simulate -- --to <business number> [--from <customer>] "message"',
-    );
-    process.exit(2);
+const USAGE =
+  'Usage: npm run simulate -- [--to <business number>] [--from <customer>] [--name <name>] [--phone-number-id <id> --secret <secret>] [--until read|reply] [--timeout <seconds>] [--env development|production] "message"';
+
+function parseCommandLine(argv: string[]) {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        to: { type: "string" },
+        from: { type: "string", default: "+15551234567" },
+        name: { type: "string", default: "Sam Customer" },
+        "phone-number-id": { type: "string" },
+        secret: { type: "string" },
+        until: { type: "string", default: "read" },
+        timeout: { type: "string", default: "30" },
+        env: { type: "string", default: "development" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    return { values, text: positionals.join(" ").trim() };
+  } catch (error) {
+    return exit(2, `${(error as Error).message}\n${USAGE}`);
   }
+}
+
+function exit(code: number, message: string): never {
+  console.error(message);
+  process.exit(code);
+}
+
+/** The business number to write to, with its provider id and webhook secret (the demo's by default). */
+function target(values: ReturnType<typeof parseCommandLine>["values"]) {
+  const demo = demoNumber();
+  const to = values.to ?? demo.phoneNumber;
   const isDemo = to.replace(/\D/g, "") === demo.phoneNumber.replace(/\D/g, "");
   const phoneNumberId =
-    typeof flags["phone-number-id"] === "string"
-      ? flags["phone-number-id"]
-      : isDemo
-        ? demo.providerPhoneNumberId
-        : undefined;
-  const secret =
-    typeof flags.secret === "string" ? flags.secret : isDemo ? demo.webhookSecret : undefined;
+    values["phone-number-id"] ?? (isDemo ? demo.providerPhoneNumberId : undefined);
+  const secret = values.secret ?? (isDemo ? demo.webhookSecret : undefined);
   if (!phoneNumberId || !secret) {
-    console.error(
+    exit(
+      2,
       `${to} is not the demo number: pass --phone-number-id and --secret (its webhook secret).`,
     );
-    process.exit(2);
   }
-  const from = typeof flags.from === "string" ? flags.from : "+15551234567";
-  const name = typeof flags.name === "string" ? flags.name : "Sam Customer";
+  return { to, phoneNumberId, secret };
+}
+
+async function main() {
+  loadDotEnv();
+  const { values, text } = parseCommandLine(process.argv.slice(2));
+  if (values.help === true || !text) exit(values.help === true ? 0 : 2, USAGE);
+  const environment = values.env;
+  if (environment !== "development" && environment !== "production") {
+    exit(2, `--env must be development or production\n${USAGE}`);
+  }
+  const { to, phoneNumberId, secret } = target(values);
+  const from = values.from;
   const since = Date.now();
-  const body = kapsoInboundBody({ from, name, text, phoneNumberId });
+  const body = kapsoInboundBody({ from, name: values.name, text, phoneNumberId });
   const response = await postInbound(localUrls().siteUrl, secret, body);
   console.log(`→ ${from} to ${to}: delivery answered ${response.status}`);
-  if (!response.ok) {
-    console.error(await response.text());
-    process.exit(1);
-  }
-  const client = await connect();
-  const result = await watchConversation(httpCaller(client), {
-    environment: typeof flags.env === "string" ? flags.env : "development",
+  if (!response.ok) exit(1, await response.text());
+  const result = await watchConversation(httpCaller(await connect()), {
+    environment,
     customer: from,
     since,
-    until: flags.until === "reply" ? "reply" : "read",
-    timeoutMs: Number(flags.timeout ?? 30) * 1000,
+    until: values.until === "reply" ? "reply" : "read",
+    timeoutMs: Number(values.timeout) * 1000,
     print: (line) => console.log(line),
   });
   if (!result.replied) {

@@ -1,11 +1,14 @@
 /**
  * STAND-IN MODEL — not an AI. An OpenAI-compatible `POST /v1/chat/completions` server for
  * offline use and tests: deterministic replies from simple rules (greets, hands off when asked
- * for a person, stores "remember …" notes, answers from the knowledge in its system prompt,
- * picks an agent when asked to classify), scripted responses, and injectable failures (HTTP 500,
- * a hang that the caller's timeout must cut, malformed tool calls). It records every request so
- * tests can assert on the prompt. `createStandInModel()` works in-process (`model.fetch`);
- * `startStandInModel()` serves it on loopback.
+ * for a person, stores "remember …" notes, flags a problem the customer raises again with
+ * `conversation.assess`, answers from the knowledge in its system prompt, picks an agent when
+ * asked to classify, acknowledges images it is shown), scripted responses, and injectable
+ * failures (HTTP 500, a hang that the caller's timeout must cut, malformed tool calls). It
+ * records every request so tests can assert on the prompt. It also serves `POST /v1/audio/transcriptions` with a
+ * labelled, deterministic "transcription" read from the uploaded bytes (see `standInTranscript`).
+ * `createStandInModel()` works in-process (`model.fetch`); `startStandInModel()` serves it on
+ * loopback.
  */
 import { createServer, type Server } from "node:http";
 
@@ -35,9 +38,14 @@ export type ScriptedTurn = {
 
 export type Failure = "500" | "timeout" | "malformed";
 
+/** One upload received by the transcription endpoint. */
+export type TranscriptionRequest = { model: string; filename: string; type: string; bytes: number };
+
 export type StandInModel = {
   /** Every request body received, in order. */
   requests: ChatRequest[];
+  /** Every transcription upload received, in order. */
+  transcriptions: TranscriptionRequest[];
   /** Queue scripted turns; each request consumes one before the rules apply. */
   script: (...turns: ScriptedTurn[]) => void;
   /** The next `times` requests fail this way. */
@@ -83,18 +91,57 @@ function hasTool(request: ChatRequest, name: string) {
   return (request.tools ?? []).some((t) => t.function.name === name);
 }
 
+/** The tool the stand-in calls to say the customer repeats an unresolved problem. */
+const ASSESS = "conversation_assess";
+
 /** The rule-based reply: a pure function of the request. */
 export function standInTurn(request: ChatRequest): ScriptedTurn {
   const system = text(request.messages.find((m) => m.role === "system")?.content);
   const last = request.messages[request.messages.length - 1];
   if (/ROUTER CLASSIFICATION/.test(system)) return classify(system, request);
+  const images = Array.isArray(last?.content)
+    ? last.content.filter((part) => part.type === "image_url").length
+    : 0;
+  if (images > 0) return { content: `I looked at the ${images} image(s) you sent.` };
   if (last?.role === "tool") {
     const result = text(last.content);
     if (/handed off|human teammate/i.test(result)) {
       return { content: "I've asked a teammate to join; they'll reply here shortly." };
     }
+    // After its own assessment, the stand-in answers the customer as it otherwise would.
+    if (calledTool(request, last.tool_call_id) === ASSESS) return answer(request, system, false);
     return { content: `Done. (${result.slice(0, 120)})` };
   }
+  return answer(request, system, true);
+}
+
+/** The name of the tool call a tool message answers. */
+function calledTool(request: ChatRequest, callId: string | undefined) {
+  for (const m of request.messages) {
+    const call = m.tool_calls?.find((c) => c.id === callId);
+    if (call) return call.function.name;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the customer's last message raises again what they wrote before the last reply: two
+ * or more significant words shared, covering half of the shorter message's words.
+ */
+export function repeatsEarlierProblem(request: ChatRequest, said: string): boolean {
+  const lastReply = request.messages.map((m) => m.role).lastIndexOf("assistant");
+  if (lastReply < 0) return false;
+  const now = new Set(words(said));
+  return request.messages.slice(0, lastReply).some((m) => {
+    if (m.role !== "user") return false;
+    const before = new Set(words(text(m.content)));
+    const shared = [...now].filter((w) => before.has(w)).length;
+    return shared >= 2 && shared * 2 >= Math.min(now.size, before.size);
+  });
+}
+
+/** The stand-in's answer to the customer's last message (`assess`: may assess it first). */
+function answer(request: ChatRequest, system: string, assess: boolean): ScriptedTurn {
   const said = text(
     [...request.messages].reverse().find((m) => m.role === "user")?.content ?? "",
   ).trim();
@@ -104,6 +151,10 @@ export function standInTurn(request: ChatRequest): ScriptedTurn {
         { name: "handoff_toHuman", arguments: { summary: "Customer asked for a person" } },
       ],
     };
+  }
+  if (assess && hasTool(request, ASSESS) && repeatsEarlierProblem(request, said)) {
+    const note = `the customer raises again: ${said.slice(0, 120)}`;
+    return { toolCalls: [{ name: ASSESS, arguments: { unresolved: true, note } }] };
   }
   const remember = REMEMBER.exec(said);
   if (remember && hasTool(request, "memory_store")) {
@@ -177,6 +228,44 @@ function completion(request: ChatRequest, turn: ScriptedTurn) {
   };
 }
 
+/** The label every stand-in transcription starts with: it is not a real speech model. */
+export const STAND_IN_TRANSCRIPT_LABEL = "(stand-in transcription)";
+
+/**
+ * The stand-in's "transcription" of uploaded audio: the words after a `SPOKEN:` marker in the
+ * bytes (what the fake provider's voice notes carry), else a description of the bytes; always
+ * labelled.
+ */
+export function standInTranscript(bytes: Uint8Array): string {
+  const decoded = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const marker = decoded.indexOf("SPOKEN: ");
+  const spoken = marker < 0 ? "" : decoded.slice(marker + "SPOKEN: ".length).trim();
+  const words = spoken || `audio of ${bytes.length} bytes`;
+  return `${STAND_IN_TRANSCRIPT_LABEL} ${words}`;
+}
+
+/** `POST /audio/transcriptions` (multipart: `file`, `model`), answered like OpenAI's `json` format. */
+async function transcribe(request: Request, received: TranscriptionRequest[]) {
+  const form = await request.formData();
+  const file = form.get("file");
+  if (file === null || typeof file === "string") {
+    return json(400, { error: { message: "stand-in: a file is required" } });
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  received.push({
+    model: String(form.get("model") ?? ""),
+    filename: file.name,
+    type: file.type,
+    bytes: bytes.length,
+  });
+  if (!/\.(flac|mp3|mp4|mpeg|mpga|m4a|ogg|wav|webm)$/i.test(file.name)) {
+    return json(400, {
+      error: { message: `Unsupported file format ${file.name.split(".").pop()}` },
+    });
+  }
+  return json(200, { text: standInTranscript(bytes) });
+}
+
 function json(status: number, body: unknown) {
   return new Response(JSON.stringify(body), {
     status,
@@ -186,6 +275,7 @@ function json(status: number, body: unknown) {
 
 export function createStandInModel(): StandInModel {
   const requests: ChatRequest[] = [];
+  const transcriptions: TranscriptionRequest[] = [];
   let scripted: ScriptedTurn[] = [];
   let failures: Failure[] = [];
 
@@ -194,8 +284,15 @@ export function createStandInModel(): StandInModel {
     if (request.method === "GET" && url.pathname.endsWith("/models")) {
       return json(200, { object: "list", data: [{ id: STAND_IN_MODEL_NAME, object: "model" }] });
     }
+    if (request.method === "POST" && url.pathname.endsWith("/audio/transcriptions")) {
+      return await transcribe(request, transcriptions);
+    }
     if (request.method !== "POST" || !url.pathname.endsWith("/chat/completions")) {
-      return json(404, { error: { message: "The stand-in model only serves chat completions." } });
+      return json(404, {
+        error: {
+          message: "The stand-in model only serves chat completions and audio transcriptions.",
+        },
+      });
     }
     const body = (await request.json()) as ChatRequest;
     requests.push(body);
@@ -220,6 +317,7 @@ export function createStandInModel(): StandInModel {
 
   const model: StandInModel = {
     requests,
+    transcriptions,
     script: (...turns) => {
       scripted.push(...turns);
     },
@@ -233,6 +331,7 @@ export function createStandInModel(): StandInModel {
       text(requests[index]?.messages.find((m) => m.role === "system")?.content),
     reset: () => {
       requests.length = 0;
+      transcriptions.length = 0;
       scripted = [];
       failures = [];
     },
@@ -251,8 +350,9 @@ export async function startStandInModel(options: { port?: number } = {}) {
       res.on("close", () => controller.abort());
       const request = new Request(`http://127.0.0.1${req.url ?? "/"}`, {
         method: req.method ?? "GET",
-        headers: { "content-type": "application/json" },
-        ...(req.method === "POST" ? { body: Buffer.concat(chunks).toString("utf8") } : {}),
+        // The raw body and its type: chat requests are JSON, transcriptions multipart audio.
+        headers: { "content-type": req.headers["content-type"] ?? "application/json" },
+        ...(req.method === "POST" ? { body: Buffer.concat(chunks) } : {}),
         signal: controller.signal,
       });
       model

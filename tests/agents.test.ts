@@ -6,9 +6,10 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
-import { callHttpTool } from "../convex/agents/tools";
+import { callHttpTool } from "../convex/agents/httpTools";
 import { estimateCostUsd } from "../convex/agents/model";
 import { renderPromptTemplate, type PromptVariables } from "../convex/agents/promptTemplate";
+import { nextMessageSeq } from "../convex/inbox/threads";
 import type { HttpTool } from "../convex/lib/validators";
 import type { StandInModel } from "../scripts/standInModel";
 import { expectCode } from "./fixtures/errors";
@@ -141,6 +142,8 @@ describe("in a turn", () => {
           statusTimestamps: {},
         },
         createdAt: Date.now() + 10,
+        // Stored after the reply: it comes after it in the thread's arrival order.
+        seq: await nextMessageSeq(ctx, thread._id),
       });
       await ctx.db.patch("threads", thread._id, { generation: thread.generation + 1 });
     });

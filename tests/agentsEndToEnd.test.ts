@@ -1,11 +1,13 @@
 /**
- * End to end (acceptance 1): a signed Kapso webhook → ingest → routing after the coalescing
- * window → the agent turn against the stand-in model → the reply sent through the official
- * client to the fake provider on loopback, on the same number and to the same customer. Three
- * messages inside the window → one run and one reply. Real timers here: the provider is real
- * HTTP on 127.0.0.1, so the window is kept short (ROUTING_COALESCE_MS=150).
+ * End to end: a signed Kapso webhook → ingest → routing after the coalescing window → the agent
+ * turn against the stand-in model → the reply sent through the official client to the fake
+ * provider on loopback, on the same number and to the same customer. Three messages inside the
+ * window → one run and one reply. The clock is fake: the window (the deployment's default)
+ * elapses only when the test says so, however slow the machine; the provider is still real HTTP
+ * on 127.0.0.1, which `finishAllScheduledFunctions` waits for.
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { routingDelayMs } from "../convex/agents/turn";
 import { startFakeProvider, type FakeProvider } from "../scripts/fakeProvider";
 import { repliesOf, runsOf, useStandInModel } from "./fixtures/agents";
 import { connectKapsoNumber, giveAgent, kapsoRequest, kapsoText, post } from "./fixtures/webhooks";
@@ -20,25 +22,29 @@ let model: StandInModel;
 
 beforeEach(async () => {
   provider = await startFakeProvider({ statusDelaysMs: false });
+  vi.useFakeTimers();
+  vi.setSystemTime(new Date("2026-11-20T10:00:00Z"));
   vi.stubEnv("KAPSO_API_BASE_URL", provider.url);
   vi.stubEnv("KAPSO_API_KEY", "fake-key");
-  vi.stubEnv("ROUTING_COALESCE_MS", "150");
   model = useStandInModel((request) => realFetch(request));
   t = newTest();
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   vi.unstubAllGlobals();
   vi.unstubAllEnvs();
   await provider.close();
 });
 
-async function until(check: () => Promise<boolean> | boolean, ms = 8_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/**
+ * Lets the coalescing window elapse, then runs what it set off (routing, the turn, the send) to
+ * completion without moving the clock further, so the send's own timeout (a fake timer too)
+ * cannot fire while the real HTTP call to the provider is in flight.
+ */
+async function afterWindow() {
+  vi.advanceTimersByTime(routingDelayMs());
+  await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0));
 }
 
 async function connected() {
@@ -60,7 +66,7 @@ test("a signed inbound gets one reply, delivered on the same number to the same 
   const { secret } = await connected();
   const response = await post(t, await inbound(secret, "wamid.E2E1", "Hello"));
   expect(response.status).toBe(200);
-  await until(() => provider.accepted.some((s) => s.body.type === "text"));
+  await afterWindow();
   const texts = provider.accepted.filter((s) => s.body.type === "text");
   expect(texts).toHaveLength(1);
   expect(texts[0]!.phoneNumberId).toBe(PHONE_NUMBER_ID);
@@ -69,15 +75,18 @@ test("a signed inbound gets one reply, delivered on the same number to the same 
     "Hello John Doe! How can I help you today?",
   );
   expect(model.requests).toHaveLength(1);
-}, 20_000);
+});
 
 test("three messages inside the window → one run and one reply that saw all three", async () => {
   const { secret } = await connected();
+  const window = routingDelayMs();
   for (const [i, text] of ["hi", "I ordered a lamp", "when does it arrive?"].entries()) {
+    if (i > 0) vi.advanceTimersByTime(window / 4);
     expect((await post(t, await inbound(secret, `wamid.BURST${i}`, text))).status).toBe(200);
   }
-  await until(() => provider.accepted.some((s) => s.body.type === "text"));
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await afterWindow();
+  // Whatever else is due later runs too: no later turn adds a second reply.
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
   expect(provider.accepted.filter((s) => s.body.type === "text")).toHaveLength(1);
   const threads = await t.run((ctx) => ctx.db.query("threads").collect());
   expect(threads).toHaveLength(1);
@@ -89,4 +98,4 @@ test("three messages inside the window → one run and one reply that saw all th
     (m) => m.content,
   );
   expect(userTurns).toEqual(["hi", "I ordered a lamp", "when does it arrive?"]);
-}, 20_000);
+});

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { expectCode } from "./fixtures/errors";
+import { confirmMetaNumber } from "./fixtures/webhooks";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
 
 const env = { environment: "development" as const };
@@ -27,7 +28,7 @@ async function createAgent(slug: string) {
 }
 
 async function metaNumber(phoneNumberId = "PNID_1") {
-  return await admin.mutation(api.whatsapp.connections.connectMeta, {
+  const connectionId = await admin.mutation(api.whatsapp.connections.connectMeta, {
     ...env,
     label: "Support",
     phoneNumber: "+1 (555) 000-1111",
@@ -37,6 +38,8 @@ async function metaNumber(phoneNumberId = "PNID_1") {
     businessAccountId: "waba",
     accessToken: "token",
   });
+  await confirmMetaNumber(admin, connectionId);
+  return connectionId;
 }
 
 beforeEach(async () => {

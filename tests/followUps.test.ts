@@ -139,3 +139,14 @@ test("a follow-up in the past or beyond 90 days is refused", async () => {
   await expectCode(schedule(-HOUR, true), "INVALID_ARGUMENT");
   await expectCode(schedule(91 * 24 * HOUR, true), "INVALID_ARGUMENT");
 });
+
+test("a follow-up does not go out while a person owns the thread", async () => {
+  const id = await schedule(2 * HOUR, true);
+  await world.orgA.admin.mutation(api.inbox.threads.takeOver, {
+    ...env,
+    threadId: world.ids.threadId,
+  });
+  const followUp = await fireAt(T0 + 2 * HOUR, id);
+  expect(followUp.state).toMatchObject({ kind: "cancelled" });
+  expect(await outbound()).toEqual([]);
+});

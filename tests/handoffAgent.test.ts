@@ -305,6 +305,11 @@ describe("agent-to-agent handoff", () => {
       slug: "sales",
       systemPrompt: "You are the sales agent.",
     });
+    await a.admin.mutation(api.agents.definitions.update, {
+      ...env,
+      agentId: support.agentId,
+      handoffAgentIds: [sales],
+    });
     const note = "Existing customer, wants to upgrade to Pro; already verified their email.";
     model.script({ toolCalls: [{ name: "agents_handoff", arguments: { agent: "sales", note } }] });
     let thread = await customerWrites(t, support, CUSTOMER, "I'd like to upgrade my plan");
@@ -324,7 +329,7 @@ describe("agent-to-agent handoff", () => {
       ),
     );
     expect(job).toBeDefined();
-    await t.action(internal.agents.routing.route, job!.args[0] as never);
+    await t.action(internal.agents.turn.run, job!.args[0] as never);
     runs = await runsOfThread(t, thread._id);
     expect(runs[1]!.agentId).toBe(sales);
     expect(runs[1]!.outcome).toBe("replied");

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { convexTest } from "convex-test";
 import type { Id } from "../convex/_generated/dataModel";
-import { ingestDelivery } from "../convex/whatsapp/inbound";
+import { ingestDelivery } from "../convex/whatsapp/deliveries";
 import schema from "../convex/schema";
 import { modules, newTest, provisionTenant, type TestConvex } from "./setup";
 import {
@@ -124,7 +124,8 @@ test("2,000 shuffled deliveries of 1,000 unique messages store exactly 1,000 and
     0,
   );
   expect(counted).toBe(2000);
-}, 120_000);
+  // Over a minute on a starved machine: the limit is only a safety net, never the check.
+}, 600_000);
 
 /** Reads and writes of one ingest transaction for a new message on a thread of `prior` messages. */
 async function measureIngest(prior: number) {

@@ -12,19 +12,31 @@ import { DEMO_CLAIMS, loadIssuer } from "../scripts/local/auth";
 import { createEngine, type Engine } from "../scripts/local/engine";
 import { startServer, type LocalServer } from "../scripts/local/server";
 import { kapsoInboundBody, postInbound } from "../scripts/simulate";
-import { makeFunctionReference } from "convex/server";
+import {
+  getFunctionName,
+  makeFunctionReference,
+  type FunctionArgs,
+  type FunctionReference,
+  type FunctionReturnType,
+} from "convex/server";
 
-type Call = { kind: "query" | "mutation" | "action"; path: string; args: Record<string, unknown> };
+type Kind = "query" | "mutation" | "action";
+type Call = { kind: Kind; path: string; args: Record<string, unknown> };
 
-/** A Caller that records calls and answers from a table keyed by function path. */
+/** A Caller that records calls (by function path) and answers from a table keyed by path. */
 function fakeCaller(answers: Record<string, unknown>) {
   const calls: Call[] = [];
-  const answer = (kind: Call["kind"]) => (p: string, args: Record<string, unknown>) => {
-    calls.push({ kind, path: p, args });
-    if (!(p in answers)) return Promise.reject(new Error(`unexpected call ${p}`));
-    const value = answers[p];
-    return value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
-  };
+  const answer =
+    <K extends Kind>(kind: K) =>
+    <F extends FunctionReference<K>>(fn: F, args: FunctionArgs<F>) => {
+      const p = getFunctionName(fn);
+      calls.push({ kind, path: p, args });
+      if (!(p in answers)) return Promise.reject(new Error(`unexpected call ${p}`));
+      const value = answers[p];
+      return value instanceof Error
+        ? Promise.reject(value)
+        : Promise.resolve(value as FunctionReturnType<F>);
+    };
   const caller: Caller = {
     query: answer("query"),
     mutation: answer("mutation"),
@@ -49,7 +61,7 @@ const status = {
   ],
 };
 
-describe("each command calls its function with arguments from the flags", () => {
+describe("WhatsApp and inbox commands call their functions with arguments from the flags", () => {
   test("whatsapp status reads whatsapp:getStatus and prints the envelope", async () => {
     const { caller, calls } = fakeCaller({ "whatsapp/connections:getStatus": status });
     const out = await cli(["whatsapp", "status", "--json"], caller);
@@ -129,7 +141,9 @@ describe("each command calls its function with arguments from the flags", () => 
     expect(take.json).toMatchObject({ data: { owner: "human", changed: true } });
     expect(release.json).toMatchObject({ data: { owner: "ai", changed: true } });
   });
+});
 
+describe("template and delivery commands, and errors", () => {
   test("templates list, create and delete reach the templates module", async () => {
     const { caller, calls } = fakeCaller({
       "whatsapp/connections:getStatus": status,
@@ -177,6 +191,26 @@ describe("each command calls its function with arguments from the flags", () => 
     });
   });
 
+  test("templates create passes --parameter-format in the backend's lowercase form only", async () => {
+    const { caller, calls } = fakeCaller({ "whatsapp/templates:create": "tpl2" });
+    const base = [
+      "templates",
+      "create",
+      "--name",
+      "n",
+      "--language",
+      "en_US",
+      "--connection",
+      "c1",
+    ];
+    const rest = ["--category", "UTILITY", "--components", "[]", "--json"];
+    const upper = await cli([...base, ...rest, "--parameter-format", "NAMED"], caller);
+    await cli([...base, ...rest, "--parameter-format", "named"], caller);
+    expect(upper.json).toMatchObject({ ok: false, error: { code: "USAGE" } });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args).toMatchObject({ parameterFormat: "named" });
+  });
+
   test("deliveries list --failed and deliveries replay", async () => {
     const { caller, calls } = fakeCaller({
       "whatsapp/deliveries:list": [],
@@ -208,6 +242,251 @@ describe("each command calls its function with arguments from the flags", () => 
     const out = await cli(["nope"], fakeCaller({}).caller);
     expect(out.code).toBe(2);
     expect(out.text).toContain("whatsapp set-router --slug");
+  });
+});
+
+const agents = [
+  { _id: "a1", slug: "support", handoff: { fallbackReply: "Sorry", handoffOnFailure: true } },
+  { _id: "a2", slug: "sales", handoff: { fallbackReply: "Sorry", handoffOnFailure: true } },
+];
+
+describe("admin commands: lists, and routers named by slug", () => {
+  test("routers list and agents list print their list queries' results", async () => {
+    const { caller, calls } = fakeCaller({
+      "agents/routers:list": [{ _id: "r1", slug: "front" }],
+      "agents/definitions:list": agents,
+    });
+    const routers = await cli(["routers", "list", "--json"], caller);
+    const listed = await cli(["agents", "list", "--json"], caller);
+    expect(calls.map((c) => [c.kind, c.path, c.args])).toEqual([
+      ["query", "agents/routers:list", env],
+      ["query", "agents/definitions:list", env],
+    ]);
+    expect(routers.json).toEqual({
+      ok: true,
+      command: "routers list",
+      data: [{ _id: "r1", slug: "front" }],
+    });
+    expect(listed.json).toMatchObject({ ok: true, command: "agents list", data: agents });
+  });
+
+  test("routers create resolves the fallback and rule agents by slug", async () => {
+    const { caller, calls } = fakeCaller({
+      "agents/definitions:list": agents,
+      "agents/routers:create": "r9",
+    });
+    const rules = '[{"match":{"kind":"keyword","keywords":["price"]},"agent":"sales"}]';
+    const out = await cli(
+      [
+        "routers",
+        "create",
+        "--slug",
+        "front",
+        "--name",
+        "Front",
+        "--fallback",
+        "support",
+        "--rules",
+        rules,
+        "--mode",
+        "rules",
+        "--json",
+      ],
+      caller,
+    );
+    expect(calls.at(-1)).toEqual({
+      kind: "mutation",
+      path: "agents/routers:create",
+      args: {
+        ...env,
+        name: "Front",
+        slug: "front",
+        mode: "rules",
+        rules: [{ match: { kind: "keyword", keywords: ["price"] }, agentId: "a2" }],
+        fallbackAgentId: "a1",
+      },
+    });
+    expect(out.json).toEqual({
+      ok: true,
+      command: "routers create",
+      data: { routerId: "r9", slug: "front" },
+    });
+  });
+
+  test("routers create without --fallback is a usage error and calls nothing", async () => {
+    const { caller, calls } = fakeCaller({});
+    const out = await cli(
+      ["routers", "create", "--slug", "front", "--name", "Front", "--json"],
+      caller,
+    );
+    expect(out.code).toBe(2);
+    expect(out.json).toMatchObject({
+      ok: false,
+      error: { code: "USAGE", message: expect.stringContaining("--fallback") },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test("routers update finds the router by slug and sends only the options given", async () => {
+    const { caller, calls } = fakeCaller({
+      "agents/routers:list": [{ _id: "r1", slug: "front" }],
+      "agents/definitions:list": agents,
+      "agents/routers:update": null,
+    });
+    const out = await cli(
+      [
+        "routers",
+        "update",
+        "front",
+        "--mode",
+        "classify",
+        "--classifier-agents",
+        "support,sales",
+        "--json",
+      ],
+      caller,
+    );
+    expect(calls.at(-1)).toEqual({
+      kind: "mutation",
+      path: "agents/routers:update",
+      args: { ...env, routerId: "r1", mode: "classify", classifierAgentIds: ["a1", "a2"] },
+    });
+    expect(out.json).toMatchObject({ ok: true, data: { routerId: "r1", slug: "front" } });
+  });
+
+  test("routers update with an unknown agent slug fails with NOT_FOUND", async () => {
+    const { caller, calls } = fakeCaller({
+      "agents/routers:list": [{ _id: "r1", slug: "front" }],
+      "agents/definitions:list": agents,
+    });
+    const out = await cli(["routers", "update", "front", "--fallback", "nobody", "--json"], caller);
+    expect(out.code).toBe(1);
+    expect(out.json).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(calls.map((c) => c.kind)).not.toContain("mutation");
+  });
+});
+
+describe("agent commands and the default agent", () => {
+  test("agents update turns options into the update mutation's fields", async () => {
+    const { caller, calls } = fakeCaller({
+      "agents/definitions:getBySlug": agents[0],
+      "agents/definitions:update": null,
+    });
+    const out = await cli(
+      [
+        "agents",
+        "update",
+        "support",
+        "--prompt",
+        "Be brief.",
+        "--model",
+        "gpt-4o",
+        "--temperature",
+        "0.5",
+        "--tools",
+        "whatsapp.send,handoff.toHuman",
+        "--handoff-on-failure",
+        "false",
+        "--json",
+      ],
+      caller,
+    );
+    expect(calls.at(-1)).toEqual({
+      kind: "mutation",
+      path: "agents/definitions:update",
+      args: {
+        ...env,
+        agentId: "a1",
+        systemPrompt: "Be brief.",
+        model: "gpt-4o",
+        temperature: 0.5,
+        tools: ["whatsapp.send", "handoff.toHuman"],
+        handoff: { fallbackReply: "Sorry", handoffOnFailure: false },
+      },
+    });
+    expect(out.json).toMatchObject({ ok: true, data: { agentId: "a1", slug: "support" } });
+  });
+
+  test("agents update rejects an unknown tool and a non-numeric temperature before calling", async () => {
+    const { caller, calls } = fakeCaller({ "agents/definitions:getBySlug": agents[0] });
+    const tool = await cli(["agents", "update", "support", "--tools", "fly", "--json"], caller);
+    const temp = await cli(
+      ["agents", "update", "support", "--temperature", "hot", "--json"],
+      caller,
+    );
+    expect([tool.code, temp.code]).toEqual([2, 2]);
+    expect(tool.json).toMatchObject({
+      error: { code: "USAGE", message: expect.stringContaining("fly") },
+    });
+    expect(temp.json).toMatchObject({
+      error: { code: "USAGE", message: expect.stringContaining("--temperature") },
+    });
+    expect(calls.map((c) => c.kind)).not.toContain("mutation");
+  });
+
+  test("whatsapp set-default-agent sets the agent's id, and --none clears it", async () => {
+    const { caller, calls } = fakeCaller({
+      "agents/definitions:getBySlug": agents[1],
+      "whatsapp/connections:setDefaultAgent": null,
+    });
+    const set = await cli(["whatsapp", "set-default-agent", "--slug", "sales", "--json"], caller);
+    await cli(["whatsapp", "set-default-agent", "--none"], caller);
+    expect(calls.filter((c) => c.kind === "mutation")).toEqual([
+      {
+        kind: "mutation",
+        path: "whatsapp/connections:setDefaultAgent",
+        args: { ...env, agentId: "a2" },
+      },
+      {
+        kind: "mutation",
+        path: "whatsapp/connections:setDefaultAgent",
+        args: { ...env, agentId: null },
+      },
+    ]);
+    expect(set.json).toEqual({
+      ok: true,
+      command: "whatsapp set-default-agent",
+      data: { agentId: "a2", slug: "sales" },
+    });
+  });
+});
+
+describe("options are parsed strictly, per command", () => {
+  test("--help prints the command's own options and exits 0 without calling anything", async () => {
+    const { caller, calls } = fakeCaller({});
+    const out = await cli(["routers", "create", "--help"], caller);
+    expect(out.code).toBe(0);
+    expect(out.text).toContain("Usage: npm run cli -- routers create");
+    expect(out.text).toMatch(/--fallback <agent>\s+\(required\)/);
+    expect(out.text).not.toContain("--thread");
+    expect(calls).toEqual([]);
+  });
+
+  test("an unknown option is a usage error naming it, with exit code 2", async () => {
+    const out = await cli(["threads", "list", "--limt", "5", "--json"], fakeCaller({}).caller);
+    expect(out.code).toBe(2);
+    expect(out.json).toMatchObject({
+      ok: false,
+      command: "threads list",
+      error: { code: "USAGE", message: expect.stringContaining("--limt") },
+    });
+  });
+
+  test("a value outside an option's choices is a usage error", async () => {
+    const out = await cli(
+      ["routers", "update", "front", "--mode", "random", "--json"],
+      fakeCaller({}).caller,
+    );
+    expect(out.json).toMatchObject({
+      ok: false,
+      error: { code: "USAGE", message: expect.stringContaining("rules, classify") },
+    });
+  });
+
+  test("--env selects the environment passed to every function", async () => {
+    const { caller, calls } = fakeCaller({ "whatsapp/connections:getStatus": status });
+    await cli(["whatsapp", "status", "--env", "production"], caller);
+    expect(calls[0]!.args).toEqual({ environment: "production" });
   });
 });
 
@@ -265,6 +544,56 @@ describe("against the local runtime with the real app", () => {
     await cli(["whatsapp", "set-agent", "--slug", "support"], caller);
     const back = (await cli(["whatsapp", "status", "--json"], caller)).json as typeof routed;
     expect(back.data.connections[0]!.agentId).toBeDefined();
+  });
+
+  test("routers create and update store rules and classifier agents named by slug", async () => {
+    const rules = '[{"match":{"kind":"keyword","keywords":["price"]},"agent":"sales"}]';
+    const create = ["routers", "create", "--slug", "billing", "--name", "Billing"];
+    const created = await cli(
+      [...create, "--fallback", "support", "--rules", rules, "--json"],
+      caller,
+    );
+    expect(created.json).toMatchObject({ ok: true, data: { slug: "billing" } });
+    const update = ["routers", "update", "billing", "--mode", "classify"];
+    const updated = await cli([...update, "--classifier-agents", "sales", "--json"], caller);
+    expect(updated.json).toMatchObject({ ok: true });
+
+    const agents = (await cli(["agents", "list", "--json"], caller)).json as {
+      data: { _id: string; slug: string }[];
+    };
+    const id = (slug: string) => agents.data.find((a) => a.slug === slug)!._id;
+    const routers = (await cli(["routers", "list", "--json"], caller)).json as {
+      data: { slug: string }[];
+    };
+    expect(routers.data.find((r) => r.slug === "billing")).toMatchObject({
+      mode: "classify",
+      rules: [{ match: { kind: "keyword", keywords: ["price"] }, agentId: id("sales") }],
+      classifierAgentIds: [id("sales")],
+      fallbackAgentId: id("support"),
+    });
+  });
+
+  test("agents update and set-default-agent change the stored agent and default", async () => {
+    const update = ["agents", "update", "support", "--prompt", "Answer in one line."];
+    const out = await cli(
+      [...update, "--temperature", "0.1", "--tools", "whatsapp.send", "--json"],
+      caller,
+    );
+    expect(out.json).toMatchObject({ ok: true });
+    await cli(["whatsapp", "set-default-agent", "--slug", "sales"], caller);
+
+    const agents = (await cli(["agents", "list", "--json"], caller)).json as {
+      data: { _id: string; slug: string }[];
+    };
+    expect(agents.data.find((a) => a.slug === "support")).toMatchObject({
+      systemPrompt: "Answer in one line.",
+      temperature: 0.1,
+      tools: ["whatsapp.send"],
+    });
+    const status = (await cli(["whatsapp", "status", "--json"], caller)).json as {
+      data: { defaultAgentId?: string };
+    };
+    expect(status.data.defaultAgentId).toBe(agents.data.find((a) => a.slug === "sales")!._id);
   });
 
   test("a simulated inbound appears in threads, messages and deliveries; handoff toggles", async () => {

@@ -2,7 +2,10 @@
  * Test harness for outbound: a convex-test world with one Kapso number connected through the
  * fake provider on loopback (setup link, connection, webhook registration all real calls), the
  * provider's status webhooks routed into `t.fetch`, and helpers to make threads and wait.
- * Real timers: the provider is a real HTTP server, so tests wait for conditions with a deadline.
+ * Real timers: the provider is a real HTTP server, so tests wait for conditions; a deadline is
+ * only a safety net. The send timeout is far above what a loopback call takes on a starved
+ * machine, and an injected hang is far above the send timeout, so which calls time out is
+ * decided by the test, not by the machine's speed.
  */
 import { vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
@@ -17,10 +20,15 @@ import { newTest, provisionTenant, type TestConvex } from "./setup";
 export const env = { environment: "development" as const };
 export const HOUR = 60 * 60 * 1000;
 
+/** The provider call timeout in these tests: no answered loopback call comes near it. */
+export const SEND_TIMEOUT_MS = 2_000;
+/** An injected provider hang: always far past the send timeout, so the call always gives up. */
+export const HANG_MS = 30_000;
+
 export async function waitFor<T>(
   check: () => Promise<T | undefined | null | false>,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -54,7 +62,7 @@ export async function startHarness(
     KAPSO_API_KEY: "kapso_test_key",
     SWITCHBOARD_WEBHOOK_BASE_URL: "https://hooks.test",
     OUTBOUND_RETRY_BASE_MS: "20",
-    OUTBOUND_SEND_TIMEOUT_MS: "400",
+    OUTBOUND_SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS),
     OUTBOUND_RECONCILE_DELAY_MS: "300",
     ...options.env,
   };
@@ -142,10 +150,28 @@ export async function startHarness(
     }, `message ${messageId} to be ${status}`);
   }
 
+  /** Scheduled functions waiting or running (sends, lookups, retries, status handling). */
+  async function busyJobs() {
+    const jobs = await tt.run((ctx) => ctx.db.system.query("_scheduled_functions").collect());
+    return jobs.filter((j) => j.state.kind === "pending" || j.state.kind === "inProgress");
+  }
+
+  /**
+   * Waits until nothing is left to happen: no scheduled function waiting or running and no
+   * status webhook waiting at the provider. After this, no further call can reach the provider.
+   */
+  async function settled() {
+    await waitFor(async () => {
+      if ((await busyJobs()).length > 0) return false;
+      await fake.idle(); // a status webhook still to be posted may schedule more work
+      return (await busyJobs()).length === 0;
+    }, "every scheduled function to finish");
+  }
+
   async function stop() {
     await fake.close();
-    // Let scheduled functions already running finish before the next test's world starts.
-    await new Promise((r) => setTimeout(r, 50));
+    // Calls cut off by the close end now; let them finish before the next test's world starts.
+    await tt.finishInProgressScheduledFunctions();
     vi.unstubAllEnvs();
   }
 
@@ -160,6 +186,7 @@ export async function startHarness(
     delivery,
     waitForState,
     waitForStatus,
+    settled,
     stop,
   };
 }

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { loadTurnContext } from "../convex/agents/runs";
+import { loadTurnContext } from "../convex/agents/turnContext";
 import { seedWorld, type World } from "./fixtures/world";
 import { repliesOf, route, runsOf, seedConversation, useStandInModel } from "./fixtures/agents";
 import { newTest, type TestConvex } from "./setup";
@@ -395,5 +395,5 @@ describe("context assembly", () => {
 
 test("internal routing is not reachable from the public API", () => {
   expect(Object.keys(api)).not.toContain("routing");
-  expect(internal.agents.routing.route).toBeDefined();
+  expect(internal.agents.turn.run).toBeDefined();
 });

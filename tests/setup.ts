@@ -27,8 +27,9 @@ const componentModules = {
   ]),
 };
 
-export function newTest() {
-  const t = convexTest(schema, modules);
+/** A fresh engine; `transactionLimits` enforces Convex's per-transaction limits (off by default). */
+export function newTest(options: { transactionLimits?: boolean } = {}) {
+  const t = convexTest({ schema, modules, ...options });
   t.registerComponent("rateLimiter", rateLimiterSchema, componentModules.rateLimiter);
   t.registerComponent("rateLimiter/batchWorker", batchWorkerSchema, componentModules.batchWorker);
   return t;

@@ -3,13 +3,14 @@
  * request tool calls, scriptable, failure-injectable, and usable by the real OpenAI SDK over
  * loopback HTTP. It records what it was sent so tests can assert on prompts.
  */
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 import { afterEach, expect, test } from "vitest";
 import {
   createStandInModel,
   standInTurn,
   startStandInModel,
   STAND_IN_MODEL_NAME,
+  STAND_IN_TRANSCRIPT_LABEL,
   type ChatRequest,
 } from "../scripts/standInModel";
 
@@ -112,4 +113,30 @@ test("a timeout failure hangs until the caller's timeout aborts it", async () =>
   await expect(
     client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] }),
   ).rejects.toThrow(/timed out/i);
+});
+
+test("it transcribes uploaded audio over loopback: labelled, from the bytes, as .ogg only", async () => {
+  const server = await startStandInModel();
+  close = server.close;
+  const client = new OpenAI({ baseURL: server.url, apiKey: "none", maxRetries: 0 });
+  const bytes = new TextEncoder().encode("OggS\u0000SPOKEN: Where is my order?");
+  const result = await client.audio.transcriptions.create({
+    file: await toFile(bytes, "voice.ogg", { type: "audio/ogg" }),
+    model: "gpt-4o-mini-transcribe",
+  });
+  expect(result.text).toBe(`${STAND_IN_TRANSCRIPT_LABEL} Where is my order?`);
+  expect(server.transcriptions).toEqual([
+    {
+      model: "gpt-4o-mini-transcribe",
+      filename: "voice.ogg",
+      type: "audio/ogg",
+      bytes: bytes.length,
+    },
+  ]);
+  await expect(
+    client.audio.transcriptions.create({
+      file: await toFile(bytes, "voice.opus", { type: "audio/ogg" }),
+      model: "gpt-4o-mini-transcribe",
+    }),
+  ).rejects.toThrow(/Unsupported file format opus/);
 });

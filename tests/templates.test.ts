@@ -2,7 +2,9 @@
  * Template lifecycle against the fake provider: every definition rule refuses an invalid
  * template before any provider call; created templates are stored per number with their review
  * status; PENDING, REJECTED or PAUSED templates and missing parameters are refused at send time
- * with a clear error; status webhooks, sync and delete keep the local copy current.
+ * with a clear error (after looking the template up at the provider, where it may have been
+ * approved since); status webhooks, sync and delete keep the local copy current; a send the
+ * provider holds for quality assessment is not reported as sent, and its drop is explained.
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { api, internal } from "../convex/_generated/api";
@@ -193,6 +195,7 @@ describe("sending a template", () => {
   test("a template REJECTED by a status webhook is refused", async () => {
     h = await startHarness({ provider: { statusDelaysMs: false } });
     await create(h);
+    h.fake.setTemplateStatus("order_shipped", "en_US", "REJECTED");
     const changed = await h.t.mutation(internal.whatsapp.templates.applyStatusUpdate, {
       businessAccountId: "WABA_1",
       name: "order_shipped",
@@ -276,5 +279,67 @@ describe("sending a template", () => {
     expect(
       await h.admin.query(api.whatsapp.templates.list, { ...env, connectionId: h.connectionId }),
     ).toEqual([]);
+  });
+
+  test("a template PENDING here but approved at the provider since is looked up and sent", async () => {
+    h = await startHarness({ provider: { statusDelaysMs: false, templateReview: "PENDING" } });
+    await create(h);
+    h.fake.setTemplateStatus("order_shipped", "en_US", "APPROVED");
+    const threadId = await h.thread();
+    const id = await h.admin.action(api.outbound.sends.sendTemplate, {
+      ...env,
+      threadId,
+      name: "order_shipped",
+      language: "en_US",
+      parameters: { body: ["Ana", "A-9"] },
+    });
+    await h.waitForState(id, "sent");
+    expect(h.fake.templateLists.map((l) => l.name)).toEqual(["order_shipped"]);
+    const [stored] = await h.admin.query(api.whatsapp.templates.list, {
+      ...env,
+      connectionId: h.connectionId,
+    });
+    expect(stored!.status).toBe("APPROVED");
+  });
+
+  test("a send held for quality assessment is not reported as sent, and its drop is explained", async () => {
+    h = await startHarness({ provider: { statusDelaysMs: false } });
+    await create(h);
+    h.fake.holdTemplateSends(true);
+    const threadId = await h.thread();
+    const id = await h.admin.action(api.outbound.sends.sendTemplate, {
+      ...env,
+      threadId,
+      name: "order_shipped",
+      language: "en_US",
+      parameters: { body: ["Ana", "A-9"] },
+    });
+    await h.waitForState(id, "sent");
+    const held = await h.message(id);
+    expect([held.channelData.status, held.channelData.messageStatus]).toEqual([
+      "queued",
+      "held_for_quality_assessment",
+    ]);
+    expect(held.channelData.statusTimestamps.sentAt).toBeUndefined();
+    await h.fake.dropHeld();
+    const dropped = await h.waitForStatus(id, "failed");
+    expect(dropped.channelData.messageStatus).toBe("held_for_quality_assessment");
+    expect(dropped.channelData.error).toMatchObject({ code: 132015, title: "Template is paused" });
+    expect(dropped.channelData.error!.details).toContain("quality rating dropped");
+  });
+
+  test("an accepted template send records the provider's message status and is sent", async () => {
+    h = await startHarness({ provider: { statusDelaysMs: false } });
+    await create(h);
+    const threadId = await h.thread();
+    const id = await h.admin.action(api.outbound.sends.sendTemplate, {
+      ...env,
+      threadId,
+      name: "order_shipped",
+      language: "en_US",
+      parameters: { body: ["Ana", "A-9"] },
+    });
+    const sent = await h.waitForStatus(id, "sent");
+    expect(sent.channelData.messageStatus).toBe("accepted");
   });
 });

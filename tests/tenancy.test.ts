@@ -53,11 +53,21 @@ const CASES: Record<string, Case> = {
   "agents/definitions:get": { args: (ids) => ({ agentId: ids.agentId }) },
   "agents/definitions:getBySlug": { args: () => ({ slug: "support" }) },
   "agents/definitions:create": {
-    args: () => ({ name: "Intruder", slug: "intruder", systemPrompt: "x" }),
+    // The agents it may pass threads to must be the caller's own: organization A's is refused.
+    args: (ids) => ({
+      name: "Intruder",
+      slug: "intruder",
+      systemPrompt: "x",
+      handoffAgentIds: [ids.salesAgentId],
+    }),
     admin: true,
   },
   "agents/definitions:update": {
-    args: (ids) => ({ agentId: ids.agentId, name: "Hijacked" }),
+    args: (ids) => ({
+      agentId: ids.agentId,
+      name: "Hijacked",
+      handoffAgentIds: [ids.salesAgentId],
+    }),
     admin: true,
   },
   "agents/definitions:remove": { args: (ids) => ({ agentId: ids.salesAgentId }), admin: true },
@@ -130,6 +140,8 @@ const CASES: Record<string, Case> = {
     args: (ids) => ({ threadId: ids.threadId, paginationOpts: { numItems: 20, cursor: null } }),
   },
   "inbox/threads:takeOver": { args: (ids) => ({ threadId: ids.threadId }) },
+  // Stored media (convex/media/store.ts)
+  "media/store:fileUrl": { args: (ids) => ({ messageId: ids.messageId }) },
   "inbox/threads:release": { args: (ids) => ({ threadId: ids.threadId }) },
   // Handoff, hooks and memory pools (convex/inbox/handoff.ts, inbox/hooks.ts, customers/memoryPools.ts)
   "inbox/handoff:history": { args: (ids) => ({ threadId: ids.threadId }) },
@@ -141,6 +153,21 @@ const CASES: Record<string, Case> = {
     admin: true,
   },
   "inbox/hooks:list": { args: () => ({}) },
+  // Handoff signals and business profile (convex/inbox/handoffSignals.ts, business/profile.ts)
+  "inbox/handoffSignals:get": { args: () => ({}) },
+  "inbox/handoffSignals:update": {
+    args: () => ({
+      frustration: { enabled: true },
+      escalationContact: { phoneNumber: "+15550000001" },
+    }),
+    admin: true,
+  },
+  "business/profile:get": { args: () => ({}) },
+  "business/profile:update": { args: () => ({ name: "Hijacked" }), admin: true },
+  "agents/recipients:setAllowed": {
+    args: (ids) => ({ agentId: ids.agentId, phoneNumbers: ["+15550000001"] }),
+    admin: true,
+  },
   "inbox/followUps:schedule": {
     args: (ids) => ({ threadId: ids.threadId, dueAt: Date.now() + 3_600_000, text: "Hi" }),
   },
@@ -155,9 +182,51 @@ const CASES: Record<string, Case> = {
   "whatsapp/connections:get": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
   // Inbound (convex/whatsapp/deliveries.ts, whatsapp/webhooks.ts)
   "whatsapp/deliveries:list": { args: () => ({ failedOnly: true }) },
+  "whatsapp/deliveries:signatureFailures": { args: () => ({}) },
   "whatsapp/deliveries:replay": { args: (ids) => ({ deliveryId: ids.deliveryId }), admin: true },
   "whatsapp/connections:rotateSecret": {
     args: (ids) => ({ connectionId: ids.kapsoConnectionId }),
+    admin: true,
+  },
+  // Operator console (convex/console/)
+  "console/analytics:conversations": {
+    args: (ids) => ({ days: 7, connectionId: ids.metaConnectionId }),
+  },
+  "console/analytics:usage": { args: (ids) => ({ days: 7, connectionId: ids.metaConnectionId }) },
+  "console/routerPreview:test": {
+    args: (ids) => ({
+      mode: "rules",
+      rules: [{ match: { kind: "keyword", keywords: ["price"] }, agentId: ids.salesAgentId }],
+      fallbackAgentId: ids.agentId,
+      text: "price",
+    }),
+  },
+  "console/agentAdmin:usage": { args: (ids) => ({ agentId: ids.agentId }) },
+  "console/agentAdmin:duplicate": {
+    args: (ids) => ({ agentId: ids.agentId, slug: "intruder-copy" }),
+    admin: true,
+  },
+  "console/promptPreview:render": {
+    args: (ids) => ({ agentId: ids.agentId, threadId: ids.threadId }),
+  },
+  "console/playground:start": { args: (ids) => ({ agentId: ids.agentId }), admin: true },
+  "console/playground:sessions": { args: (ids) => ({ agentId: ids.agentId }) },
+  "console/playground:messages": { args: (ids) => ({ sessionId: ids.playgroundSessionId }) },
+  "console/playground:send": {
+    args: (ids) => ({ sessionId: ids.playgroundSessionId, text: "Hijacked" }),
+    admin: true,
+  },
+  "console/playground:remove": {
+    args: (ids) => ({ sessionId: ids.playgroundSessionId }),
+    admin: true,
+  },
+  "console/metaOnboarding:get": { args: (ids) => ({ connectionId: ids.metaConnectionId }) },
+  "console/metaOnboarding:revealVerifyToken": {
+    args: (ids) => ({ connectionId: ids.metaConnectionId }),
+    admin: true,
+  },
+  "console/metaOnboarding:checkHandshake": {
+    args: (ids) => ({ connectionId: ids.metaConnectionId }),
     admin: true,
   },
 };
@@ -178,6 +247,9 @@ async function dumpOrgA(t: TestConvex, world: World) {
       "notifications",
       "handoffEvents",
       "followUps",
+      "playgroundSessions",
+      "playgroundMessages",
+      "businessProfiles",
     ] as const;
     const out: Record<string, unknown[]> = {};
     for (const table of tables) {
@@ -289,6 +361,68 @@ test("a non-admin member cannot change connections, agents or routers", async ()
     await expectCode(callPublic(world.orgA.member, kind, path, args), "FORBIDDEN");
     expect(await dumpOrgA(t, world), path).toBe(before);
   }
+});
+
+describe("environments", () => {
+  const productionMember = (permissions: unknown) =>
+    t.withIdentity({
+      ...identity("org_a", "member", "user_3"),
+      org_permissions: permissions,
+    } as never);
+
+  test("a member without the production permission gets FORBIDDEN from every function in production", async () => {
+    for (const [path, kind] of tenantFunctions) {
+      const before = await dumpOrgA(t, world);
+      const args = { ...CASES[path]!.args(world.ids), environment: "production" };
+      await expectCode(callPublic(world.orgA.member, kind, path, args), "FORBIDDEN");
+      expect(await dumpOrgA(t, world), path).toBe(before);
+    }
+  });
+
+  test("the same member still works in development", async () => {
+    const status = await world.orgA.member.query(api.whatsapp.connections.getStatus, {
+      environment: "development",
+    });
+    expect(status.enabled).toBe(true);
+  });
+
+  test.each([["org:production:manage"], "org:inbox:read,org:production:manage"])(
+    "a member with the production permission (%s) works in production, admin-only functions excepted",
+    async (permissions) => {
+      const member = productionMember(permissions);
+      const status = await member.query(api.whatsapp.connections.getStatus, {
+        environment: "production",
+      });
+      expect(status.enabled).toBe(true);
+      await expectCode(
+        member.mutation(api.agents.definitions.create, {
+          environment: "production",
+          name: "X",
+          slug: "x",
+          systemPrompt: "x",
+        }),
+        "FORBIDDEN",
+      );
+    },
+  );
+
+  test("admins act in production without the permission", async () => {
+    const status = await world.orgA.admin.query(api.whatsapp.connections.getStatus, {
+      environment: "production",
+    });
+    expect(status.enabled).toBe(true);
+  });
+
+  test("whoami lists the environments the caller may act in", async () => {
+    const who = (caller: { query: typeof world.orgA.admin.query }) =>
+      caller.query(api.organizations.whoami, {});
+    expect((await who(world.orgA.admin)).environments).toEqual(["development", "production"]);
+    expect((await who(world.orgA.member)).environments).toEqual(["development"]);
+    expect((await who(productionMember(["org:production:manage"]))).environments).toEqual([
+      "development",
+      "production",
+    ]);
+  });
 });
 
 test("a member can read what admins configured", async () => {

@@ -150,7 +150,7 @@ async function simulate(queue: Job[], until: number) {
     const now = job.at;
     vi.setSystemTime(now);
     const calls = model.requests.length;
-    await t.action(internal.agents.routing.route, job.args);
+    await t.action(internal.agents.turn.run, job.args);
     if (model.requests.length > calls) {
       slots.sort((x, y) => x - y);
       const start = Math.max(now, slots[0]!);
@@ -218,21 +218,21 @@ test("a tenant over its model-token budget waits for it to refill; another tenan
   const a = await tenantWithNumber("org_a", "PNID_A");
   const b = await tenantWithNumber("org_b", "PNID_B");
   const first = await customerWrites(t, a.number, "15550000001", "Hello");
-  await t.action(internal.agents.routing.route, {
+  await t.action(internal.agents.turn.run, {
     threadId: first._id,
     generation: first.generation,
   });
   expect(model.requests).toHaveLength(1); // spent more than the whole minute's budget
 
   const second = await customerWrites(t, a.number, "15550000002", "Hello");
-  await t.action(internal.agents.routing.route, {
+  await t.action(internal.agents.turn.run, {
     threadId: second._id,
     generation: second.generation,
   });
   expect(model.requests).toHaveLength(1);
   expect(await runsOfThread(t, second._id)).toEqual([]);
   const other = await customerWrites(t, b.number, "15550000003", "Hello");
-  await t.action(internal.agents.routing.route, {
+  await t.action(internal.agents.turn.run, {
     threadId: other._id,
     generation: other.generation,
   });
@@ -245,7 +245,7 @@ test("a tenant over its model-token budget waits for it to refill; another tenan
   expect(deferred).toBeDefined();
   expect(deferred!.at).toBeGreaterThan(Date.now());
   vi.setSystemTime(deferred!.at);
-  await t.action(internal.agents.routing.route, deferred!.args);
+  await t.action(internal.agents.turn.run, deferred!.args);
   expect(model.requests).toHaveLength(3);
   expect((await runsOfThread(t, second._id))[0]!.outcome).toBe("replied");
 });

@@ -1,14 +1,20 @@
 /**
- * Agents: CRUD for the dashboard and CLI. Slugs are unique per organization and environment
- * (checked with an index read and the insert in one transaction). An agent still assigned to
- * a connection, a router or the environment default cannot be deleted.
+ * Agents, which this module owns: CRUD for the dashboard and CLI, and the helpers other modules
+ * write agents through (`insertAgent`, `setAllowedRecipients`). Slugs are unique per
+ * organization and environment (checked with an index read and the insert in one transaction).
+ * An agent still assigned to a connection, a router or the environment default cannot be
+ * deleted. The agents one may pass threads to (`handoffAgentIds`) are set here by admins, only
+ * from the same tenant.
  */
+import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import type { QueryCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import schema from "../schema";
 import { getOwned, orgAdminMutation, orgQuery, type Tenant } from "../lib/auth";
 import { appError } from "../lib/errors";
 import { stripUndefined } from "../lib/objects";
+import { project } from "../lib/projections";
 import { checkHttpTools, mergeHttpTools } from "./tools";
 import {
   agentFields,
@@ -54,7 +60,7 @@ function checkAgent(agent: AgentInput) {
   if (agent.name !== undefined && agent.name.trim() === "") {
     throw appError("INVALID_ARGUMENT", "An agent needs a name.");
   }
-  if (agent.temperature !== undefined && (agent.temperature < 0 || agent.temperature > 2)) {
+  if (agent.temperature !== undefined && !(agent.temperature >= 0 && agent.temperature <= 2)) {
     throw appError("INVALID_ARGUMENT", "Temperature must be between 0 and 2.");
   }
   if (
@@ -71,6 +77,16 @@ function checkAgent(agent: AgentInput) {
   ) {
     throw appError("INVALID_ARGUMENT", "maxSteps must be an integer from 1 to 20.");
   }
+  const unresolved = agent.handoff?.maxUnresolvedTurns;
+  if (
+    unresolved !== undefined &&
+    (!Number.isInteger(unresolved) || unresolved < 1 || unresolved > 20)
+  ) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      "handoff.maxUnresolvedTurns must be an integer from 1 to 20.",
+    );
+  }
   if (agent.knowledge !== undefined) {
     const size = agent.knowledge.reduce((n, k) => n + k.title.length + k.content.length, 0);
     if (size > MAX_KNOWLEDGE_CHARS) {
@@ -80,6 +96,33 @@ function checkAgent(agent: AgentInput) {
       );
     }
   }
+}
+
+/** An agent may be allowed to pass threads to at most this many other agents. */
+export const MAX_HANDOFF_AGENTS = 20;
+
+/**
+ * The agents an agent may pass threads to (`agents.handoff`): each one of the tenant's own
+ * agents (NOT_FOUND otherwise), never the agent itself, without repeats. Undefined when empty.
+ */
+async function handoffAgentsFromInput(
+  ctx: QueryCtx,
+  tenant: Tenant,
+  ids: Id<"agents">[],
+  self?: Id<"agents">,
+): Promise<Id<"agents">[] | undefined> {
+  const unique = [...new Set(ids)];
+  if (unique.length > MAX_HANDOFF_AGENTS) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      `An agent may pass threads to at most ${MAX_HANDOFF_AGENTS} agents.`,
+    );
+  }
+  for (const id of unique) {
+    if (id === self) throw appError("INVALID_ARGUMENT", "An agent cannot pass a thread to itself.");
+    await getOwned(ctx, tenant, "agents", id);
+  }
+  return unique.length > 0 ? unique : undefined;
 }
 
 /** Validates the dashboard's HTTP tools and fills omitted header values from the stored ones. */
@@ -113,26 +156,54 @@ async function assertSlugFree(ctx: QueryCtx, tenant: Tenant, slug: string, self?
   }
 }
 
-export const vAgentView = v.object({
-  _id: v.id("agents"),
-  _creationTime: v.number(),
-  ...agentFields,
-  httpTools: v.optional(v.array(vHttpToolView)),
-  createdAt: v.number(),
-  updatedAt: v.number(),
-});
-
 /** What the dashboard sees of an agent: tenancy fields dropped, HTTP tool header values hidden. */
+export const vAgentView = doc(schema, "agents")
+  .omit("organizationId", "environment", "httpTools")
+  .extend({ httpTools: v.optional(v.array(vHttpToolView)) });
+
 export function agentView(agent: Doc<"agents">) {
-  const { organizationId: _o, environment: _e, httpTools, ...view } = agent;
-  if (httpTools === undefined) return view;
-  return {
-    ...view,
-    httpTools: httpTools.map(({ secretHeaders, ...tool }) => ({
-      ...tool,
-      headerNames: secretHeaders.map((h) => h.name),
-    })),
-  };
+  const httpTools = agent.httpTools?.map(({ secretHeaders, ...tool }) => ({
+    ...tool,
+    headerNames: secretHeaders.map((h) => h.name),
+  }));
+  return project({ ...agent, httpTools }, vAgentView);
+}
+
+/** An agent's own fields: what `insertAgent` is given (tenancy and timestamps are stamped). */
+export type AgentFields = Omit<
+  Doc<"agents">,
+  "_id" | "_creationTime" | "organizationId" | "environment" | "createdAt" | "updatedAt"
+>;
+
+/**
+ * Stores a new agent of the tenant, already checked (slug free, fields valid). This module owns
+ * `agents`: the console's duplicate and the local demo create agents through here.
+ */
+export async function insertAgent(
+  ctx: MutationCtx,
+  tenant: Pick<Tenant, "organizationId" | "environment">,
+  fields: AgentFields,
+) {
+  const now = Date.now();
+  return await ctx.db.insert("agents", {
+    ...fields,
+    organizationId: tenant.organizationId,
+    environment: tenant.environment,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+/** The numbers (E.164, already normalized) an agent may message besides the customer. */
+export async function setAllowedRecipients(
+  ctx: MutationCtx,
+  agentId: Id<"agents">,
+  phoneNumbers: string[],
+) {
+  await ctx.db.patch("agents", agentId, {
+    allowedRecipients: phoneNumbers.length > 0 ? phoneNumbers : undefined,
+    updatedAt: Date.now(),
+  });
 }
 
 export const list = orgQuery({
@@ -181,6 +252,8 @@ const optionalAgentFields = {
   handoff: v.optional(agentFields.handoff),
   knowledge: v.optional(agentFields.knowledge),
   httpTools: v.optional(v.array(vHttpToolInput)),
+  handoffAgentIds: agentFields.handoffAgentIds,
+  vision: agentFields.vision,
 };
 
 export const create = orgAdminMutation({
@@ -191,7 +264,7 @@ export const create = orgAdminMutation({
     ...optionalAgentFields,
   },
   returns: v.id("agents"),
-  handler: async (ctx, { name, slug, systemPrompt, httpTools, ...rest }) => {
+  handler: async (ctx, { name, slug, systemPrompt, httpTools, handoffAgentIds, ...rest }) => {
     const agent = {
       ...DEFAULT_AGENT,
       ...stripUndefined(rest),
@@ -199,17 +272,13 @@ export const create = orgAdminMutation({
       slug,
       systemPrompt,
       ...(httpTools !== undefined ? { httpTools: toolsFromInput(httpTools, []) } : {}),
+      ...(handoffAgentIds !== undefined
+        ? { handoffAgentIds: await handoffAgentsFromInput(ctx, ctx.tenant, handoffAgentIds) }
+        : {}),
     };
     checkAgent(agent);
     await assertSlugFree(ctx, ctx.tenant, agent.slug);
-    const now = Date.now();
-    return await ctx.db.insert("agents", {
-      ...agent,
-      organizationId: ctx.tenant.organizationId,
-      environment: ctx.tenant.environment,
-      createdAt: now,
-      updatedAt: now,
-    });
+    return await insertAgent(ctx, ctx.tenant, agent);
   },
 });
 
@@ -222,12 +291,23 @@ export const update = orgAdminMutation({
     ...optionalAgentFields,
   },
   returns: v.null(),
-  handler: async (ctx, { agentId, httpTools, ...changes }) => {
+  handler: async (ctx, { agentId, httpTools, handoffAgentIds, ...changes }) => {
     const existing = await getOwned(ctx, ctx.tenant, "agents", agentId);
     const patch = {
       ...stripUndefined(changes),
       ...(httpTools !== undefined
         ? { httpTools: toolsFromInput(httpTools, existing.httpTools ?? []) }
+        : {}),
+      // An empty list removes the field (patching `undefined` deletes it).
+      ...(handoffAgentIds !== undefined
+        ? {
+            handoffAgentIds: await handoffAgentsFromInput(
+              ctx,
+              ctx.tenant,
+              handoffAgentIds,
+              agentId,
+            ),
+          }
         : {}),
     };
     checkAgent(patch);

@@ -9,6 +9,7 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from "openai/resources/chat/completions";
+import { backoffMs } from "../lib/backoff";
 import { llmConfig, type LlmConfig } from "../lib/config";
 
 export type ModelMessage = ChatCompletionMessageParam;
@@ -60,12 +61,6 @@ export function estimateCostUsd(model: string, tokensIn: number, tokensOut: numb
   const price = PRICES[model] ?? PRICES[model.replace(/-\d{4}-\d{2}-\d{2}$/, "")];
   if (!price) return 0;
   return (tokensIn * price.input + tokensOut * price.output) / 1_000_000;
-}
-
-export function backoffMs(attempt: number, baseMs: number, random = Math.random): number {
-  if (baseMs <= 0) return 0;
-  const exp = baseMs * 2 ** (attempt - 1);
-  return Math.round(exp / 2 + random() * (exp / 2));
 }
 
 async function sleep(ms: number) {
@@ -147,7 +142,9 @@ export async function callModel(
       if (!retryable) {
         throw new ModelUnavailable(lastError, attempt, tokensIn, tokensOut);
       }
-      if (attempt < config.maxAttempts) await sleep(backoffMs(attempt, config.retryBaseMs));
+      if (attempt < config.maxAttempts) {
+        await sleep(backoffMs(attempt, { baseMs: config.retryBaseMs }));
+      }
     }
   }
   throw new ModelUnavailable(lastError, config.maxAttempts, tokensIn, tokensOut);

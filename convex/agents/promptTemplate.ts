@@ -1,7 +1,7 @@
 /**
  * System prompt templates: `{{path.to.value}}` placeholders filled from the turn's variables
  * (`threadContext.params.phoneNumber`, `threadContext.params.contactName`, `threadContext.channel`,
- * `connection.persona`, `business.context`, ...). A variable that is missing renders visibly as
+ * `connection.persona`, `business.context`, `business.hours`, ...). A variable that is missing renders visibly as
  * `[missing: path]` so the agent's author sees it in the run record; rendering never throws.
  */
 
@@ -11,7 +11,15 @@ export type PromptVariables = {
     params: { phoneNumber?: string; contactName?: string; bsuid?: string };
   };
   connection: { persona?: string; label?: string; phoneNumber?: string };
-  business: { name?: string; context?: string };
+  /** The tenant's business profile (business/profile.ts); `context` is all of it as text. */
+  business: {
+    name?: string;
+    context?: string;
+    hours?: string;
+    address?: string;
+    policies?: string;
+    language?: string;
+  };
   agent: { name: string; language?: string };
 };
 

@@ -3,9 +3,69 @@
  * message type, contact attribute) evaluated against the burst of customer messages that
  * triggered the run; the classification prompt for `classify` routers and the parsing of the
  * model's answer. The caller always ends at the router's fallback agent when these find nothing.
+ * Regex rules run on RE2 (`re2js`, pure JS): matching time is linear in the text, whatever the
+ * admin's pattern, and patterns and texts are capped.
  */
+import { RE2JS } from "re2js";
 import type { Id } from "../_generated/dataModel";
+import { appError } from "../lib/errors";
 import type { RouterMatch, RouterRule } from "../lib/validators";
+
+/** Longest regex pattern a rule may have. */
+export const MAX_PATTERN_LENGTH = 512;
+/** Characters of a message a regex rule looks at (WhatsApp text is at most 4,096). */
+export const MAX_MATCHED_CHARS = 4_096;
+
+const FLAG_BITS: Record<string, number> = {
+  i: RE2JS.CASE_INSENSITIVE,
+  m: RE2JS.MULTILINE,
+  s: RE2JS.DOTALL,
+  // RE2 always matches Unicode text, and a rule only asks "does it match": no state to keep.
+  u: 0,
+  g: 0,
+};
+
+/**
+ * Compiles a rule's pattern with the linear-time engine; INVALID_ARGUMENT when it is too long,
+ * has an unknown flag, or uses what RE2 cannot run in linear time (backreferences, lookaround).
+ */
+export function compileRouterPattern(pattern: string, flags = ""): RE2JS {
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw appError("INVALID_ARGUMENT", `A pattern has at most ${MAX_PATTERN_LENGTH} characters.`);
+  }
+  let bits = 0;
+  for (const flag of flags) {
+    const bit = FLAG_BITS[flag];
+    if (bit === undefined) throw appError("INVALID_ARGUMENT", `Unknown regex flag "${flag}".`);
+    bits |= bit;
+  }
+  try {
+    return RE2JS.compile(pattern, bits);
+  } catch (error) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      `Invalid regular expression (${(error as Error).message}); backreferences and lookaround are not supported.`,
+    );
+  }
+}
+
+const compiled = new Map<string, RE2JS | null>();
+
+/** The compiled pattern, cached per process; null for a pattern saved before it was checked. */
+function cachedPattern(pattern: string, flags: string | undefined): RE2JS | null {
+  const key = `${flags ?? ""}/${pattern}`;
+  let found = compiled.get(key);
+  if (found === undefined) {
+    try {
+      found = compileRouterPattern(pattern, flags);
+    } catch {
+      found = null;
+    }
+    if (compiled.size >= 256) compiled.clear();
+    compiled.set(key, found);
+  }
+  return found;
+}
 
 /** What a rule can see of one inbound message. */
 export type RoutableMessage = {
@@ -48,11 +108,10 @@ function matches(
           new RegExp(`(^|[^\\p{L}\\p{N}])${escape(k)}($|[^\\p{L}\\p{N}])`, "iu").test(message.text),
         );
     case "regex":
-      try {
-        return new RegExp(match.pattern, match.flags).test(message.text);
-      } catch {
-        return false;
-      }
+      return (
+        cachedPattern(match.pattern, match.flags)?.test(message.text.slice(0, MAX_MATCHED_CHARS)) ??
+        false
+      );
     case "interactiveReplyId":
       return (
         message.interactiveReplyId !== undefined && match.ids.includes(message.interactiveReplyId)

@@ -1,16 +1,20 @@
 /**
- * Routers: CRUD for the dashboard and CLI. A router always has a fallback agent; every agent it
- * names must belong to the same organization and environment; regex rules must compile; slugs
- * are unique per organization and environment. A router still assigned to a connection cannot
- * be deleted.
+ * Routers, which this module owns: CRUD for the dashboard and CLI. A router always has a
+ * fallback agent; every agent it names must belong to the same organization and environment;
+ * regex rules must compile; slugs are unique per organization and environment. A router still
+ * assigned to a connection cannot be deleted.
  */
+import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import type { QueryCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import schema from "../schema";
 import { checkSlug } from "./definitions";
+import { compileRouterPattern } from "./routerRules";
 import { getOwned, orgAdminMutation, orgQuery, type Tenant } from "../lib/auth";
 import { appError } from "../lib/errors";
 import { stripUndefined } from "../lib/objects";
+import { project } from "../lib/projections";
 import { vRouterMode, vRouterRule, type Environment, type RouterRule } from "../lib/validators";
 
 export const MAX_RULES = 100;
@@ -83,12 +87,10 @@ function checkRule(rule: RouterRule, index: number) {
       return;
     case "regex":
       try {
-        new RegExp(rule.match.pattern, rule.match.flags);
+        compileRouterPattern(rule.match.pattern, rule.match.flags);
       } catch (error) {
-        throw appError(
-          "INVALID_ARGUMENT",
-          `${where}: invalid regular expression (${(error as Error).message}).`,
-        );
+        const message = (error as { data?: { message?: string } }).data?.message;
+        throw appError("INVALID_ARGUMENT", `${where}: ${message ?? String(error)}`);
       }
       return;
     case "interactiveReplyId":
@@ -109,23 +111,33 @@ function checkRule(rule: RouterRule, index: number) {
   }
 }
 
-export const vRouterView = v.object({
-  _id: v.id("routers"),
-  _creationTime: v.number(),
-  name: v.string(),
-  slug: v.string(),
-  mode: vRouterMode,
-  rules: v.array(vRouterRule),
-  classifierPrompt: v.optional(v.string()),
-  classifierAgentIds: v.array(v.id("agents")),
-  fallbackAgentId: v.id("agents"),
-  createdAt: v.number(),
-  updatedAt: v.number(),
-});
+/** What the dashboard sees of a router: every field but tenancy. */
+/** A router's own fields: what `insertRouter` is given (tenancy and timestamps are stamped). */
+export type RouterFields = Omit<
+  Doc<"routers">,
+  "_id" | "_creationTime" | "organizationId" | "environment" | "createdAt" | "updatedAt"
+>;
+
+/** Stores a new router of the tenant, already checked (`create`, and the local demo). */
+export async function insertRouter(
+  ctx: MutationCtx,
+  tenant: Pick<Tenant, "organizationId" | "environment">,
+  fields: RouterFields,
+) {
+  const now = Date.now();
+  return await ctx.db.insert("routers", {
+    ...fields,
+    organizationId: tenant.organizationId,
+    environment: tenant.environment,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+export const vRouterView = doc(schema, "routers").omit("organizationId", "environment");
 
 export function routerView(router: Doc<"routers">) {
-  const { organizationId: _o, environment: _e, ...view } = router;
-  return view;
+  return project(router, vRouterView);
 }
 
 export const list = orgQuery({
@@ -176,14 +188,7 @@ export const create = orgAdminMutation({
       ...(args.classifierPrompt !== undefined ? { classifierPrompt: args.classifierPrompt } : {}),
     };
     await checkRouter(ctx, ctx.tenant, router);
-    const now = Date.now();
-    return await ctx.db.insert("routers", {
-      ...router,
-      organizationId: ctx.tenant.organizationId,
-      environment: ctx.tenant.environment,
-      createdAt: now,
-      updatedAt: now,
-    });
+    return await insertRouter(ctx, ctx.tenant, router);
   },
 });
 

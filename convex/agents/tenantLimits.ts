@@ -1,5 +1,5 @@
 /**
- * Per-tenant fairness of agent turns (issue 7): a token bucket of turns and a budget of model
+ * Per-tenant fairness of agent turns: a token bucket of turns and a budget of model
  * tokens per organization and environment, on the `rateLimiter` component. A turn over a limit
  * is delayed — its routing job is rescheduled for the reserved slot — never dropped, so one busy
  * tenant queues behind its own limit while every other tenant keeps its own full bucket.

@@ -1,14 +1,26 @@
 /**
- * The tools an agent may call, each with a zod schema (shown to the model as JSON Schema) and a
- * clear JSON result. Tools act only on the current thread: no schema takes a phone number, a
- * thread, a contact or a tenant id — the `ToolHost` the turn builds is already bound to the run's
- * thread, and strict schemas reject any extra field a prompt injection might add (`to`, ids...).
- * Custom HTTP tools receive the thread context (`channelParams`) and their secret headers, which
- * never reach the model; calls are time- and size-limited.
+ * The tools an agent may call and what each does: a built-in tool's arguments are checked with
+ * its schema (toolSchemas.ts) and handed, unchanged, to its effect on the `ToolHost` the turn
+ * builds, which is already bound to the run's thread — no tool takes a thread, a contact or a
+ * tenant id, and a phone number only as `whatsapp.send`'s `to`, offered to an agent an admin
+ * allowed to message listed numbers. Custom HTTP tools receive the thread context
+ * (`channelParams`) and their secret headers, which never reach the model (httpTools.ts).
  */
 import { z } from "zod";
 import type { ModelTool } from "./model";
 import { appError } from "../lib/errors";
+import { assertCallableUrl } from "../lib/ssrf";
+import { secretHeadersFor } from "./httpToolRules";
+import { callHttpTool } from "./httpTools";
+import {
+  CONVERSATION_ASSESS_SCHEMA,
+  MEDIA_VIEW_SCHEMA,
+  TOOL_SCHEMAS,
+  WHATSAPP_SEND_TO_SCHEMA,
+  type ConversationAssessInput,
+  type MediaViewInput,
+  type ToolInput,
+} from "./toolSchemas";
 import type {
   BuiltinTool,
   ChannelParams,
@@ -17,110 +29,46 @@ import type {
   OutboundContent,
 } from "../lib/validators";
 
-/** What an agent turn may send; the recipient is always the thread's customer. */
-export type AgentOutbound = OutboundContent;
-
-/** A follow-up as the `followUps.schedule` tool asks for it (always on the current thread). */
-export type AgentFollowUp = {
-  delayMinutes: number;
-  text: string;
-  template?: { name: string; language: string; bodyParameters?: string[] | Record<string, string> };
-  cancelOnReply: boolean;
-};
-
-/** The side effects a tool may cause, bound by the turn to its own run, thread and tenant. */
+/**
+ * The side effects a tool may cause, bound by the turn to its own run, thread and tenant. Each is
+ * named after its tool (`memory.store` → `memoryStore`) and takes that tool's parsed input; the
+ * four `whatsapp.send*` tools all send through `whatsappSend` with the message they build
+ * (`to`: another number the agent is allowed to message, from `whatsapp.send` only).
+ */
 export type ToolHost = {
-  send: (message: AgentOutbound) => Promise<unknown>;
-  getConversation: (limit: number) => Promise<unknown>;
-  getStatus: () => Promise<unknown>;
-  handoff: (
-    reason: "customer_asked" | "frustration" | "out_of_scope" | "sensitive",
-    summary: string,
-  ) => Promise<unknown>;
-  /** `source`: "this" (this number), or the label or phone number of another pooled number. */
-  memorySearch: (query: string, limit: number, source?: string) => Promise<unknown>;
-  memoryStore: (content: string, kind: "note" | "fact") => Promise<unknown>;
-  /** Passes the thread to another agent of the same tenant and environment, by slug. */
-  passToAgent: (slug: string, note: string) => Promise<unknown>;
-  scheduleFollowUp: (input: AgentFollowUp) => Promise<unknown>;
-  qualifyLead: (summary: string, fields: Record<string, string>) => Promise<unknown>;
+  whatsappSend: (message: OutboundContent, to?: string) => Promise<unknown>;
+  whatsappGetConversation: (input: ToolInput<"whatsapp.getConversation">) => Promise<unknown>;
+  whatsappGetStatus: (input: ToolInput<"whatsapp.getStatus">) => Promise<unknown>;
+  handoffToHuman: (input: ToolInput<"handoff.toHuman">) => Promise<unknown>;
+  memorySearch: (input: ToolInput<"memory.search">) => Promise<unknown>;
+  memoryStore: (input: ToolInput<"memory.store">) => Promise<unknown>;
+  agentsHandoff: (input: ToolInput<"agents.handoff">) => Promise<unknown>;
+  followUpsSchedule: (input: ToolInput<"followUps.schedule">) => Promise<unknown>;
+  leadQualify: (input: ToolInput<"lead.qualify">) => Promise<unknown>;
+  /** `conversation.assess`; a host without it (the playground) answers that it is unavailable. */
+  conversationAssess?: (input: ConversationAssessInput) => Promise<unknown>;
+  /** `media.view`; a host without it (the playground) answers that it is unavailable. */
+  mediaView?: (input: MediaViewInput) => Promise<unknown>;
   channelParams: ChannelParams;
   fetch: typeof fetch;
 };
 
-const https = z
-  .string()
-  .max(2000)
-  .refine((value) => /^https:\/\/[^\s]+$/i.test(value), "must be an https URL");
-
-const interactive = z
-  .strictObject({
-    body: z.string().min(1).max(1024),
-    header: z.string().max(60).optional(),
-    footer: z.string().max(60).optional(),
-    buttons: z
-      .array(z.strictObject({ id: z.string().min(1).max(256), title: z.string().min(1).max(20) }))
-      .min(1)
-      .max(3)
-      .optional(),
-    list: z
-      .strictObject({
-        buttonText: z.string().min(1).max(20),
-        sections: z
-          .array(
-            z.strictObject({
-              title: z.string().min(1).max(24),
-              rows: z
-                .array(
-                  z.strictObject({
-                    id: z.string().min(1).max(200),
-                    title: z.string().min(1).max(24),
-                    description: z.string().max(72).optional(),
-                  }),
-                )
-                .min(1)
-                .max(10),
-            }),
-          )
-          .min(1)
-          .max(10),
-      })
-      .optional(),
-  })
-  .refine((v) => (v.buttons === undefined) !== (v.list === undefined), {
-    message: "give either buttons or list, not both",
-  });
-
-type Builtin = {
+type Builtin<T extends BuiltinTool> = {
   description: string;
-  schema: z.ZodType;
-  run: (host: ToolHost, args: never) => Promise<unknown>;
+  run: (host: ToolHost, input: ToolInput<T>) => Promise<unknown>;
 };
 
-function builtin<S extends z.ZodType>(
-  description: string,
-  schema: S,
-  run: (host: ToolHost, args: z.output<S>) => Promise<unknown>,
-): Builtin {
-  return { description, schema, run: run as Builtin["run"] };
-}
-
-export const BUILTIN_TOOL_SPECS: Record<BuiltinTool, Builtin> = {
-  "whatsapp.send": builtin(
-    "Send a text message to the customer of this conversation.",
-    z.strictObject({ text: z.string().min(1).max(4096) }),
-    (host, { text }) => host.send({ kind: "text", text }),
-  ),
-  "whatsapp.sendTemplate": builtin(
-    "Send an approved WhatsApp template to the customer of this conversation (works outside the 24-hour window).",
-    z.strictObject({
-      name: z.string().min(1).max(512),
-      language: z.string().min(2).max(15),
-      bodyParameters: z.union([z.array(z.string()), z.record(z.string(), z.string())]).optional(),
-      headerParameters: z.union([z.array(z.string()), z.record(z.string(), z.string())]).optional(),
-    }),
-    (host, { name, language, bodyParameters, headerParameters }) =>
-      host.send({
+/** What each built-in tool tells the model, and the effect it calls. */
+const BUILTINS: { [T in BuiltinTool]: Builtin<T> } = {
+  "whatsapp.send": {
+    description: "Send a text message to the customer of this conversation.",
+    run: (host, { text }) => host.whatsappSend({ kind: "text", text }),
+  },
+  "whatsapp.sendTemplate": {
+    description:
+      "Send an approved WhatsApp template to the customer of this conversation (works outside the 24-hour window).",
+    run: (host, { name, language, bodyParameters, headerParameters }) =>
+      host.whatsappSend({
         kind: "template",
         name,
         language,
@@ -133,114 +81,63 @@ export const BUILTIN_TOOL_SPECS: Record<BuiltinTool, Builtin> = {
             }
           : {}),
       }),
-  ),
-  "whatsapp.sendInteractive": builtin(
-    "Send reply buttons (up to 3) or a list menu to the customer of this conversation.",
-    interactive,
-    (host, { body, header, footer, buttons, list }) => {
+  },
+  "whatsapp.sendInteractive": {
+    description:
+      "Send reply buttons (up to 3) or a list menu to the customer of this conversation.",
+    run: (host, { body, header, footer, buttons, list }) => {
       const frame = { body, ...(header ? { header } : {}), ...(footer ? { footer } : {}) };
-      return host.send(
+      return host.whatsappSend(
         list
           ? { kind: "list", ...frame, buttonText: list.buttonText, sections: list.sections }
           : { kind: "buttons", ...frame, buttons: buttons ?? [] },
       );
     },
-  ),
-  "whatsapp.sendMedia": builtin(
-    "Send an image, document, audio or video (by https URL) to the customer of this conversation.",
-    z.strictObject({
-      type: z.enum(["image", "document", "audio", "video"]),
-      url: https,
-      caption: z.string().max(1024).optional(),
-      filename: z.string().max(240).optional(),
-    }),
-    (host, { type, ...rest }) => host.send({ kind: "media", mediaType: type, ...rest }),
-  ),
-  "whatsapp.getConversation": builtin(
-    "Read the most recent messages of this conversation (newest last).",
-    z.strictObject({ limit: z.number().int().min(1).max(50).default(20) }),
-    (host, { limit }) => host.getConversation(limit),
-  ),
-  "whatsapp.getStatus": builtin(
-    "Check whether this WhatsApp number is connected and whether free-form replies are allowed now.",
-    z.strictObject({}),
-    (host) => host.getStatus(),
-  ),
-  "handoff.toHuman": builtin(
-    "Hand this conversation to a human teammate; the AI stops replying until they release it.",
-    z.strictObject({
-      reason: z
-        .enum(["customer_asked", "frustration", "out_of_scope", "sensitive"])
-        .default("customer_asked"),
-      summary: z.string().min(1).max(500),
-    }),
-    (host, { reason, summary }) => host.handoff(reason, summary),
-  ),
-  "memory.search": builtin(
-    "Search what was remembered about this customer (shared by the business's numbers of one memory pool).",
-    z.strictObject({
-      query: z.string().min(1).max(200),
-      limit: z.number().int().min(1).max(10).default(5),
-      source: z
-        .string()
-        .min(1)
-        .max(100)
-        .optional()
-        .describe(
-          'Only memories learned on one number: "this" for this number, or another number\'s label or phone number.',
-        ),
-    }),
-    (host, { query, limit, source }) => host.memorySearch(query, limit, source),
-  ),
-  "memory.store": builtin(
-    "Remember a note or fact about this customer for future conversations.",
-    z.strictObject({
-      content: z.string().min(1).max(1000),
-      kind: z.enum(["note", "fact"]).default("note"),
-    }),
-    (host, { content, kind }) => host.memoryStore(content, kind),
-  ),
-  "agents.handoff": builtin(
-    "Pass this conversation to another AI agent of this business (e.g. tier-2 support, sales), by its slug, with a note for it. You stop answering; that agent answers from now on.",
-    z.strictObject({
-      agent: z.string().min(1).max(64).describe("The other agent's slug."),
-      note: z.string().min(1).max(1000).describe("What the next agent needs to know."),
-    }),
-    (host, { agent, note }) => host.passToAgent(agent, note),
-  ),
-  "followUps.schedule": builtin(
-    "Schedule a message to this customer for later (e.g. 24 h after an appointment). If the 24-hour window has closed by then, the approved template is sent instead.",
-    z.strictObject({
-      delayMinutes: z
-        .number()
-        .int()
-        .min(1)
-        .max(90 * 24 * 60),
-      text: z.string().min(1).max(4096),
-      template: z
-        .strictObject({
-          name: z.string().min(1).max(512),
-          language: z.string().min(2).max(15),
-          bodyParameters: z
-            .union([z.array(z.string()), z.record(z.string(), z.string())])
-            .optional(),
-        })
-        .optional(),
-      cancelOnReply: z.boolean().default(true),
-    }),
-    (host, input) => host.scheduleFollowUp(input),
-  ),
-  "lead.qualify": builtin(
-    "Mark this customer as a qualified lead: a summary and the structured facts collected (budget, product, timeline...) go to the business's CRM.",
-    z.strictObject({
-      summary: z.string().min(1).max(2000),
-      fields: z
-        .record(z.string().min(1).max(64), z.string().max(500))
-        .refine((f) => Object.keys(f).length <= 30, "at most 30 fields")
-        .default({}),
-    }),
-    (host, { summary, fields }) => host.qualifyLead(summary, fields),
-  ),
+  },
+  "whatsapp.sendMedia": {
+    description:
+      "Send an image, document, audio or video (by https URL) to the customer of this conversation.",
+    run: (host, { type, ...rest }) =>
+      host.whatsappSend({ kind: "media", mediaType: type, ...rest }),
+  },
+  "whatsapp.getConversation": {
+    description: "Read the most recent messages of this conversation (newest last).",
+    run: (host, input) => host.whatsappGetConversation(input),
+  },
+  "whatsapp.getStatus": {
+    description:
+      "Check whether this WhatsApp number is connected and whether free-form replies are allowed now.",
+    run: (host, input) => host.whatsappGetStatus(input),
+  },
+  "handoff.toHuman": {
+    description:
+      "Hand this conversation to a human teammate; the AI stops replying until they release it.",
+    run: (host, input) => host.handoffToHuman(input),
+  },
+  "memory.search": {
+    description:
+      "Search what was remembered about this customer (shared by the business's numbers of one memory pool).",
+    run: (host, input) => host.memorySearch(input),
+  },
+  "memory.store": {
+    description: "Remember a note or fact about this customer for future conversations.",
+    run: (host, input) => host.memoryStore(input),
+  },
+  "agents.handoff": {
+    description:
+      "Pass this conversation to another AI agent of this business (e.g. tier-2 support, sales), by its slug, with a note for it. You stop answering; that agent answers from now on.",
+    run: (host, input) => host.agentsHandoff(input),
+  },
+  "followUps.schedule": {
+    description:
+      "Schedule a message to this customer for later (e.g. 24 h after an appointment). If the 24-hour window has closed by then, the approved template is sent instead.",
+    run: (host, input) => host.followUpsSchedule(input),
+  },
+  "lead.qualify": {
+    description:
+      "Mark this customer as a qualified lead: a summary and the structured facts collected (budget, product, timeline...) go to the business's CRM.",
+    run: (host, input) => host.leadQualify(input),
+  },
 };
 
 /** OpenAI function names allow `[A-Za-z0-9_-]`: `whatsapp.send` is shown as `whatsapp_send`. */
@@ -272,23 +169,30 @@ function issues(error: z.ZodError) {
   return error.issues.map((i) => `${i.path.join(".") || "(arguments)"}: ${i.message}`).join("; ");
 }
 
-function builtinSpec(name: BuiltinTool): ToolSpec {
-  const spec = BUILTIN_TOOL_SPECS[name];
+function builtinSpec<T extends BuiltinTool>(name: T): ToolSpec {
+  const { description, run } = BUILTINS[name] as Builtin<T>;
+  return schemaSpec(name, TOOL_SCHEMAS[name] as never, description, run);
+}
+
+/** A tool whose arguments a zod schema checks before `run` gets them. */
+function schemaSpec<I>(
+  name: string,
+  schema: z.ZodType<I>,
+  description: string,
+  run: (host: ToolHost, input: I) => Promise<unknown>,
+): ToolSpec {
   const modelName = modelToolName(name);
-  const { $schema: _s, ...parameters } = z.toJSONSchema(spec.schema, { io: "input" });
+  const { $schema: _s, ...parameters } = z.toJSONSchema(schema, { io: "input" });
   return {
     modelName,
     name,
-    definition: {
-      type: "function",
-      function: { name: modelName, description: spec.description, parameters },
-    },
+    definition: { type: "function", function: { name: modelName, description, parameters } },
     execute: async (host, raw) => {
-      const parsed = spec.schema.safeParse(parseArguments(raw));
+      const parsed = schema.safeParse(parseArguments(raw));
       if (!parsed.success) {
         return { ok: false, result: { error: `Invalid arguments: ${issues(parsed.error)}` } };
       }
-      return await runSafely(() => spec.run(host, parsed.data as never));
+      return await runSafely(() => run(host, parsed.data));
     },
   };
 }
@@ -314,7 +218,9 @@ export function checkHttpTools(tools: HttpTool[]) {
   if (tools.length > MAX_HTTP_TOOLS) {
     throw appError("INVALID_ARGUMENT", `An agent has at most ${MAX_HTTP_TOOLS} HTTP tools.`);
   }
-  const builtinNames = new Set(Object.keys(BUILTIN_TOOL_SPECS).map(modelToolName));
+  const builtinNames = new Set(
+    [...Object.keys(TOOL_SCHEMAS), "conversation.assess", "media.view"].map(modelToolName),
+  );
   const seen = new Set<string>();
   for (const tool of tools) {
     const where = `HTTP tool "${tool.name}"`;
@@ -325,12 +231,7 @@ export function checkHttpTools(tools: HttpTool[]) {
       );
     }
     seen.add(tool.name);
-    if (!isAllowedUrl(tool.url)) {
-      throw appError(
-        "INVALID_ARGUMENT",
-        `${where}: the URL must be https (http only on loopback).`,
-      );
-    }
+    assertCallableUrl(tool.url, where);
     let schema: Record<string, unknown>;
     try {
       schema = jsonSchemaOf(tool);
@@ -347,13 +248,13 @@ export function checkHttpTools(tools: HttpTool[]) {
         `${where}: parameters must be a JSON Schema of type object.`,
       );
     }
-    if (tool.timeoutMs < 100 || tool.timeoutMs > HTTP_TOOL_MAX_TIMEOUT_MS) {
+    if (!(tool.timeoutMs >= 100 && tool.timeoutMs <= HTTP_TOOL_MAX_TIMEOUT_MS)) {
       throw appError(
         "INVALID_ARGUMENT",
         `${where}: timeout must be 100–${HTTP_TOOL_MAX_TIMEOUT_MS} ms.`,
       );
     }
-    if (tool.maxResponseBytes < 256 || tool.maxResponseBytes > HTTP_TOOL_MAX_BYTES) {
+    if (!(tool.maxResponseBytes >= 256 && tool.maxResponseBytes <= HTTP_TOOL_MAX_BYTES)) {
       throw appError(
         "INVALID_ARGUMENT",
         `${where}: response limit must be 256–${HTTP_TOOL_MAX_BYTES} bytes.`,
@@ -365,17 +266,6 @@ export function checkHttpTools(tools: HttpTool[]) {
       }
     }
   }
-}
-
-function isAllowedUrl(value: string) {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.protocol === "https:") return true;
-  return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
 }
 
 /** Dashboard input → stored tools; a header sent without a value keeps the stored secret. */
@@ -390,42 +280,9 @@ export function mergeHttpTools(input: HttpToolInput[], stored: HttpTool[]): Http
       parameters: tool.parameters,
       timeoutMs: tool.timeoutMs ?? HTTP_TOOL_DEFAULT_TIMEOUT_MS,
       maxResponseBytes: tool.maxResponseBytes ?? HTTP_TOOL_DEFAULT_MAX_BYTES,
-      secretHeaders: tool.headers.map((h) => {
-        const value = h.value ?? before?.secretHeaders.find((s) => s.name === h.name)?.value;
-        if (value === undefined) {
-          throw appError(
-            "INVALID_ARGUMENT",
-            `HTTP tool "${tool.name}": header ${h.name} needs a value.`,
-          );
-        }
-        return { name: h.name, value };
-      }),
+      secretHeaders: secretHeadersFor(tool, before),
     };
   });
-}
-
-async function readLimited(response: Response, limit: number): Promise<string | null> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 function httpSpec(tool: HttpTool): ToolSpec {
@@ -447,79 +304,59 @@ function httpSpec(tool: HttpTool): ToolSpec {
   };
 }
 
-/** Calls a custom HTTP tool with the thread context; never echoes a secret header value back. */
-export async function callHttpTool(
-  tool: HttpTool,
-  args: Record<string, unknown>,
-  host: Pick<ToolHost, "channelParams" | "fetch">,
-): Promise<ToolOutcome> {
-  const context = {
-    channel: "whatsapp",
-    channelParams: {
-      phoneNumber: host.channelParams.phoneNumber,
-      contactName: host.channelParams.contactName,
-      bsuid: host.channelParams.bsuid,
-    },
-  };
-  const headers: Record<string, string> = { accept: "application/json" };
-  for (const h of tool.secretHeaders) headers[h.name] = h.value;
-  const url = new URL(tool.url);
-  let body: string | undefined;
-  if (tool.method === "GET") {
-    for (const [key, value] of Object.entries(args)) url.searchParams.set(key, String(value));
-    for (const [key, value] of Object.entries(context.channelParams)) {
-      if (value !== undefined) url.searchParams.set(`context.${key}`, value);
-    }
-  } else {
-    headers["content-type"] = "application/json";
-    body = JSON.stringify({ arguments: args, context });
-  }
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), tool.timeoutMs);
-  try {
-    const response = await host.fetch(url, {
-      method: tool.method,
-      headers,
-      signal: controller.signal,
-      ...(body !== undefined ? { body } : {}),
-    });
-    let text = await readLimited(response, tool.maxResponseBytes);
-    if (text === null) {
-      return {
-        ok: false,
-        result: { error: `The tool's response exceeded ${tool.maxResponseBytes} bytes.` },
-      };
-    }
-    for (const h of tool.secretHeaders) {
-      if (h.value.length >= 4) text = text.split(h.value).join("[redacted]");
-    }
-    let data: unknown = text;
-    try {
-      data = JSON.parse(text) as unknown;
-    } catch {
-      data = text;
-    }
-    if (!response.ok) return { ok: false, result: { error: `HTTP ${response.status}`, data } };
-    return { ok: true, result: data };
-  } catch (error) {
-    const aborted = controller.signal.aborted;
-    return {
-      ok: false,
-      result: {
-        error: aborted
-          ? `The tool did not answer within ${tool.timeoutMs} ms.`
-          : `The tool could not be reached (${(error as Error).message}).`,
-      },
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+/** `whatsapp.send` with `to`, for an agent allowed to message other numbers. */
+function sendToSpec(allowed: string[]): ToolSpec {
+  return schemaSpec(
+    "whatsapp.send",
+    WHATSAPP_SEND_TO_SCHEMA,
+    `Send a text message to the customer of this conversation, or with "to" to one of these numbers the business allowed: ${allowed.join(", ")}.`,
+    (host, { text, to }) => host.whatsappSend({ kind: "text", text }, to),
+  );
 }
 
-/** The tools one agent exposes: its enabled built-ins plus its HTTP tools. */
-export function toolsForAgent(agent: { tools: BuiltinTool[]; httpTools?: HttpTool[] }): ToolSpec[] {
-  return [
-    ...agent.tools.filter((name) => name in BUILTIN_TOOL_SPECS).map(builtinSpec),
-    ...(agent.httpTools ?? []).map(httpSpec),
-  ];
+/** `conversation.assess`: the model says whether the customer repeats an unresolved problem. */
+const assessSpec = schemaSpec(
+  "conversation.assess",
+  CONVERSATION_ASSESS_SCHEMA,
+  "Before replying, say whether the customer is raising again a problem your earlier replies did not solve (unresolved: true). After too many such turns in a row a human teammate takes over.",
+  async (host, input) =>
+    host.conversationAssess
+      ? await host.conversationAssess(input)
+      : { error: "Not available here." },
+);
+
+/** `media.view`: a stored image of this conversation, shown to a vision-capable model. */
+const mediaViewSpec = schemaSpec(
+  "media.view",
+  MEDIA_VIEW_SCHEMA,
+  "Look at an image the customer sent in this conversation (its media_view id, or the latest one).",
+  async (host, input) =>
+    host.mediaView ? await host.mediaView(input) : { error: "Not available here." },
+);
+
+/** What of an agent decides its tools. */
+export type AgentToolSettings = {
+  tools: BuiltinTool[];
+  httpTools?: HttpTool[];
+  allowedRecipients?: string[];
+  handoff?: { maxUnresolvedTurns?: number };
+  /** The agent's model takes images: `media.view` is offered. */
+  vision?: boolean;
+};
+
+/**
+ * The tools one agent exposes: its enabled built-ins (`whatsapp.send` with `to` when an admin
+ * allowed other recipients), `conversation.assess` while it counts unresolved turns,
+ * `media.view` when its model sees images, and its HTTP tools.
+ */
+export function toolsForAgent(agent: AgentToolSettings): ToolSpec[] {
+  const allowed = agent.allowedRecipients ?? [];
+  const builtins = agent.tools
+    .filter((name) => name in TOOL_SCHEMAS)
+    .map((name) =>
+      name === "whatsapp.send" && allowed.length > 0 ? sendToSpec(allowed) : builtinSpec(name),
+    );
+  const assess = (agent.handoff?.maxUnresolvedTurns ?? 0) > 0 ? [assessSpec] : [];
+  const vision = agent.vision === true ? [mediaViewSpec] : [];
+  return [...builtins, ...assess, ...vision, ...(agent.httpTools ?? []).map(httpSpec)];
 }

@@ -1,5 +1,5 @@
 /**
- * Downstream CRM integration (seed 002): when an agent marks a lead qualified, a structured
+ * Downstream CRM integration: when an agent marks a lead qualified, a structured
  * summary is queued for the tenant's CRM hook (signed POST, retried with backoff by hooks.ts),
  * never sent from inside the webhook path. Without a CRM hook configured nothing is queued.
  */

@@ -100,7 +100,7 @@ function inPool(connection: Doc<"whatsappConnections"> | null, poolKey: string) 
 }
 
 /**
- * The contact's recent messages on the OTHER numbers of its memory pool (seed 000: the support
+ * The contact's recent messages on the OTHER numbers of its memory pool (the support
  * line sees yesterday's sales turn), oldest first, each tagged with its source number. Nothing
  * for unpooled numbers (their contact is per connection) or numbers that left the pool.
  */
@@ -168,7 +168,7 @@ export async function poolNumbers(ctx: QueryCtx, thread: Doc<"threads">): Promis
 export async function storeMemory(
   ctx: MutationCtx,
   thread: Doc<"threads">,
-  input: { kind: "note" | "fact"; content: string; now: number },
+  input: { kind: Doc<"memories">["kind"]; content: string; now: number },
 ): Promise<Id<"memories">> {
   const contact = await ctx.db.get("contacts", thread.contactId);
   if (contact === null) throw new Error("The thread's contact is missing.");

@@ -1,5 +1,5 @@
 /**
- * Memory pools (seed 000): the numbers of one business that share one customer memory. A
+ * Memory pools: the numbers of one business that share one customer memory. A
  * customer writing to any number of a pool is one contact with one memory; numbers outside a
  * pool share nothing. Numbers join a pool with `whatsapp.updateConnection({ memoryPoolId })`.
  * Contacts are keyed by pool, so moving a number between pools starts fresh contacts there.

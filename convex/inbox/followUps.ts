@@ -2,21 +2,26 @@
  * Follow-ups: messages scheduled for later on a thread (e.g. 24 h and 72 h after an
  * appointment), by a person or by an agent's tool. When one fires inside the 24-hour window
  * it goes out as text; outside it, as the chosen approved template; with neither possible it
- * fails visibly. It is cancelled when the customer writes again first (if so configured).
+ * fails visibly. It is cancelled when the customer writes again first (if so configured), and
+ * never sent while a person owns the thread.
  */
+import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
 import { getOwned, orgMutation, orgQuery } from "../lib/auth";
 import { appError, isAppError } from "../lib/errors";
+import { project } from "../lib/projections";
+import schema from "../schema";
 import {
-  vFollowUpState,
   vFollowUpTemplate,
   type FollowUpTemplate,
   type HandoffActor,
+  type OutboundContent,
 } from "../lib/validators";
-import { enqueueOutbound, isWindowOpen } from "../outbound/sends";
+import { isWindowOpen } from "../outbound/content";
+import { enqueueOutbound } from "../outbound/sends";
 
 /** Follow-ups are at most this far ahead (Convex schedules far further, customers forget). */
 export const MAX_FOLLOW_UP_DELAY_MS = 90 * 24 * 60 * 60 * 1000;
@@ -62,7 +67,7 @@ export async function scheduleFollowUp(
   return id;
 }
 
-/** Sends a due follow-up, unless it was cancelled or the thread moved on. */
+/** Sends a due follow-up, unless it was cancelled, the thread moved on or a person owns it. */
 export const fire = internalMutation({
   args: { followUpId: v.id("followUps") },
   returns: v.null(),
@@ -77,13 +82,23 @@ export const fire = internalMutation({
       await end({ kind: "cancelled", reason: "The thread no longer exists.", at: now });
       return null;
     }
+    if (thread.owner === "human") {
+      await end({ kind: "cancelled", reason: "A person owns the conversation.", at: now });
+      return null;
+    }
     const lastInbound = thread.channelParams.lastInboundAt ?? 0;
     if (followUp.cancelOnReply && lastInbound > followUp.createdAt) {
       await end({ kind: "cancelled", reason: "The customer wrote again first.", at: now });
       return null;
     }
     const asText = isWindowOpen(thread, now);
-    if (!asText && followUp.template === undefined) {
+    const template = followUp.template;
+    const content: OutboundContent | null = asText
+      ? { kind: "text", text: followUp.text }
+      : template !== undefined
+        ? { kind: "template", ...template }
+        : null;
+    if (content === null) {
       await end({
         kind: "failed",
         reason: "The 24-hour window had closed and no template was chosen.",
@@ -97,16 +112,9 @@ export const fire = internalMutation({
         threadId: thread._id,
         role,
         ...(followUp.createdBy.kind === "user" ? { authorId: followUp.createdBy.userId } : {}),
-        content: asText
-          ? { kind: "text", text: followUp.text }
-          : { kind: "template", ...followUp.template! },
+        content,
       });
-      await end({
-        kind: "sent",
-        messageId: messageId!,
-        as: asText ? "text" : "template",
-        at: now,
-      });
+      await end({ kind: "sent", messageId, as: asText ? "text" : "template", at: now });
     } catch (error) {
       if (!isAppError(error)) throw error;
       await end({ kind: "failed", reason: error.data.message, at: now });
@@ -115,16 +123,13 @@ export const fire = internalMutation({
   },
 });
 
-export const vFollowUpView = v.object({
-  _id: v.id("followUps"),
-  threadId: v.id("threads"),
-  dueAt: v.number(),
-  text: v.string(),
-  template: v.optional(vFollowUpTemplate),
-  cancelOnReply: v.boolean(),
-  state: vFollowUpState,
-  createdAt: v.number(),
-});
+/** A follow-up as the dashboard lists it: no tenancy, not who created it. */
+export const vFollowUpView = doc(schema, "followUps").omit(
+  "_creationTime",
+  "organizationId",
+  "environment",
+  "createdBy",
+);
 
 /** Schedules a follow-up from the dashboard or the CLI. */
 export const schedule = orgMutation({
@@ -162,16 +167,7 @@ export const list = orgQuery({
       .query("followUps")
       .withIndex("by_threadId_and_dueAt", (q) => q.eq("threadId", threadId))
       .take(100);
-    return rows.map((f) => ({
-      _id: f._id,
-      threadId: f.threadId,
-      dueAt: f.dueAt,
-      text: f.text,
-      template: f.template,
-      cancelOnReply: f.cancelOnReply,
-      state: f.state,
-      createdAt: f.createdAt,
-    }));
+    return rows.map((f) => project(f, vFollowUpView));
   },
 });
 

@@ -1,25 +1,32 @@
 /**
  * Human handoff: who answers a thread, with a history of who took it, when and why. Going to
- * a human supersedes any AI run (generation bump), notifies the dashboard inbox and the
- * tenant's hooks, and arms auto-release; release gives the thread back to the AI, which then
+ * a human supersedes any AI run (generation bump), notifies the dashboard inbox, the
+ * tenant's hooks and escalation contact, puts the summary in the customer's memory
+ * (escalation.ts), and arms auto-release; release gives the thread back to the AI, which then
  * sees the handoff summary. Also the tenant's handoff settings (escalation keywords, hooks).
+ * Owns `handoffEvents` and `notifications`; the thread itself changes through threads.ts.
  */
+import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
+import { notifyEscalationContact, rememberHandoff } from "./escalation";
 import { enqueueHook } from "./hooks";
+import { giveBackToAi, giveToHuman, touchHumanActivity } from "./threads";
 import { getOwned, orgAdminMutation, orgMutation, orgQuery, type Tenant } from "../lib/auth";
 import { appError } from "../lib/errors";
+import { project } from "../lib/projections";
+import { purgePage, type Purge } from "../lib/purge";
+import schema from "../schema";
+import { assertCallableUrl } from "../lib/ssrf";
 import {
-  vHandoffActor,
-  vHandoffReason,
-  vThreadOwner,
   type HandoffActor,
   type HandoffReason,
+  type HandoffTrigger,
   type TenantHandoffSettings,
 } from "../lib/validators";
-import { getIntegration } from "../whatsapp/connections";
+import { getIntegration, setHandoffSettings } from "../whatsapp/integration";
 
 export const DEFAULT_HANDOFF_SETTINGS: TenantHandoffSettings = {
   escalationKeywords: [],
@@ -27,6 +34,23 @@ export const DEFAULT_HANDOFF_SETTINGS: TenantHandoffSettings = {
 };
 
 const MAX_KEYWORDS = 200;
+/** Auto-release waits at most a year (a scheduler delay must be a finite number). */
+const MAX_AUTO_RELEASE_MINUTES = 365 * 24 * 60;
+
+/** A numeric setting is a finite number within its range (v.number() admits NaN and Infinity). */
+function checkSetting(name: string, value: number, min: number, max: number, integer = false) {
+  if (
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      `${name} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}.`,
+    );
+  }
+}
 
 /** The tenant's handoff settings (defaults when none were saved). */
 export async function handoffSettings(
@@ -62,7 +86,14 @@ export function matchEscalationKeyword(text: string, keywords: string[]): string
   return null;
 }
 
-type HandoffInput = { reason: HandoffReason; summary?: string; by: HandoffActor; now: number };
+type HandoffInput = {
+  reason: HandoffReason;
+  summary?: string;
+  by: HandoffActor;
+  now: number;
+  /** The signal that set the handoff off, shown in the history. */
+  trigger?: HandoffTrigger;
+};
 
 /**
  * Gives the thread to a human. Idempotent: a thread a human already owns only records human
@@ -77,13 +108,7 @@ export async function handOffToHuman(
     await noteHumanActivity(ctx, thread, input.now);
     return false;
   }
-  await ctx.db.patch("threads", thread._id, {
-    owner: "human",
-    ownerChangedAt: input.now,
-    generation: thread.generation + 1,
-    lastHumanActivityAt: input.now,
-    ...(input.summary !== undefined ? { handoffSummary: input.summary } : {}),
-  });
+  await giveToHuman(ctx, thread, input.now, input.summary);
   await ctx.db.insert("handoffEvents", {
     organizationId: thread.organizationId,
     environment: thread.environment,
@@ -92,6 +117,7 @@ export async function handOffToHuman(
     reason: input.reason,
     summary: input.summary,
     by: input.by,
+    ...(await shareHandoff(ctx, thread, input)),
     at: input.now,
   });
   const who = thread.channelParams.contactName ?? thread.channelParams.phoneNumber ?? "A customer";
@@ -134,11 +160,7 @@ export async function releaseToAi(
   input: { reason: HandoffReason; by: HandoffActor; now: number },
 ) {
   if (thread.owner === "ai") return false;
-  await ctx.db.patch("threads", thread._id, {
-    owner: "ai",
-    ownerChangedAt: input.now,
-    generation: thread.generation + 1,
-  });
+  await giveBackToAi(ctx, thread, input.now);
   await ctx.db.insert("handoffEvents", {
     organizationId: thread.organizationId,
     environment: thread.environment,
@@ -157,7 +179,7 @@ export async function releaseToAi(
  */
 export async function noteHumanActivity(ctx: MutationCtx, thread: Doc<"threads">, now: number) {
   if (thread.owner !== "human") return;
-  await ctx.db.patch("threads", thread._id, { lastHumanActivityAt: now });
+  await touchHumanActivity(ctx, thread, now);
   await armAutoRelease(ctx, thread._id, await handoffSettings(ctx, thread), now);
 }
 
@@ -167,15 +189,12 @@ async function armAutoRelease(
   settings: TenantHandoffSettings,
   activityAt: number,
 ) {
-  if (!settings.autoReleaseMinutes) return;
-  await ctx.scheduler.runAfter(
-    settings.autoReleaseMinutes * 60_000,
-    internal.inbox.handoff.autoRelease,
-    {
-      threadId,
-      activityAt,
-    },
-  );
+  const minutes = settings.autoReleaseMinutes;
+  if (minutes === undefined || !Number.isFinite(minutes) || minutes <= 0) return;
+  await ctx.scheduler.runAfter(minutes * 60_000, internal.inbox.handoff.autoRelease, {
+    threadId,
+    activityAt,
+  });
 }
 
 /** Fires after the configured inactivity; acts only if no human activity happened since. */
@@ -202,6 +221,7 @@ function reasonText(reason: HandoffReason): string {
     sensitive: "A sensitive topic came up",
     escalation_keyword: "An escalation keyword was used",
     repeated_failure: "The AI failed to answer several times",
+    unresolved: "The customer's problem stayed unresolved after several tries",
     human_replied: "A teammate replied",
     business_app_reply: "A teammate replied from the WhatsApp Business app",
     manual: "A teammate took the conversation over",
@@ -210,16 +230,37 @@ function reasonText(reason: HandoffReason): string {
   return texts[reason];
 }
 
+// --- Handoff signals: what a handoff records and tells beyond the inbox (escalation.ts) --------
+
+/**
+ * The summary goes into the customer's memory and the tenant's escalation contact is told;
+ * returns the event's `trigger` and `escalationNotice`.
+ */
+async function shareHandoff(ctx: MutationCtx, thread: Doc<"threads">, input: HandoffInput) {
+  const settings = await handoffSettings(ctx, thread);
+  const handoff = {
+    reason: input.reason,
+    reasonText: reasonText(input.reason),
+    summary: input.summary,
+    now: input.now,
+  };
+  await rememberHandoff(ctx, thread, handoff);
+  const notice = await notifyEscalationContact(ctx, thread, settings.escalationContact, handoff);
+  return {
+    ...(input.trigger !== undefined ? { trigger: input.trigger } : {}),
+    ...(notice !== undefined ? { escalationNotice: notice } : {}),
+  };
+}
+
 // --- Public functions ------------------------------------------------------------------------
 
-export const vHandoffEventView = v.object({
-  _id: v.id("handoffEvents"),
-  to: vThreadOwner,
-  reason: vHandoffReason,
-  summary: v.optional(v.string()),
-  by: vHandoffActor,
-  at: v.number(),
-});
+/** One change of a thread's owner, as the dashboard shows it (the thread is the query's). */
+export const vHandoffEventView = doc(schema, "handoffEvents").omit(
+  "_creationTime",
+  "organizationId",
+  "environment",
+  "threadId",
+);
 
 /** Who took the thread, when and why, newest first. */
 export const history = orgQuery({
@@ -232,14 +273,7 @@ export const history = orgQuery({
       .withIndex("by_threadId_and_at", (q) => q.eq("threadId", threadId))
       .order("desc")
       .take(100);
-    return events.map((e) => ({
-      _id: e._id,
-      to: e.to,
-      reason: e.reason,
-      summary: e.summary,
-      by: e.by,
-      at: e.at,
-    }));
+    return events.map((e) => project(e, vHandoffEventView));
   },
 });
 
@@ -257,23 +291,33 @@ export const notifications = orgQuery({
     }),
   ),
   handler: async (ctx, { unreadOnly }) => {
-    const rows = await ctx.db
-      .query("notifications")
-      .withIndex("by_organizationId_and_environment_and_createdAt", (q) =>
-        q.eq("organizationId", ctx.tenant.organizationId).eq("environment", ctx.tenant.environment),
-      )
-      .order("desc")
-      .take(100);
-    return rows
-      .filter((n) => !unreadOnly || n.readAt === undefined)
-      .map((n) => ({
-        _id: n._id,
-        threadId: n.threadId,
-        title: n.title,
-        body: n.body,
-        createdAt: n.createdAt,
-        readAt: n.readAt,
-      }));
+    const { organizationId, environment } = ctx.tenant;
+    const rows = unreadOnly
+      ? await ctx.db
+          .query("notifications")
+          .withIndex("by_organizationId_and_environment_and_readAt_and_createdAt", (q) =>
+            q
+              .eq("organizationId", organizationId)
+              .eq("environment", environment)
+              .eq("readAt", undefined),
+          )
+          .order("desc")
+          .take(100)
+      : await ctx.db
+          .query("notifications")
+          .withIndex("by_organizationId_and_environment_and_createdAt", (q) =>
+            q.eq("organizationId", organizationId).eq("environment", environment),
+          )
+          .order("desc")
+          .take(100);
+    return rows.map((n) => ({
+      _id: n._id,
+      threadId: n.threadId,
+      title: n.title,
+      body: n.body,
+      createdAt: n.createdAt,
+      readAt: n.readAt,
+    }));
   },
 });
 
@@ -351,27 +395,41 @@ export const updateSettings = orgAdminMutation({
       next.escalationAcknowledgement = text === "" ? undefined : text;
     }
     if (args.autoReleaseMinutes !== undefined) {
-      if (args.autoReleaseMinutes !== null && !(args.autoReleaseMinutes >= 1)) {
-        throw appError("INVALID_ARGUMENT", "autoReleaseMinutes must be at least 1.");
+      if (args.autoReleaseMinutes !== null) {
+        checkSetting("autoReleaseMinutes", args.autoReleaseMinutes, 1, MAX_AUTO_RELEASE_MINUTES);
       }
       next.autoReleaseMinutes = args.autoReleaseMinutes ?? undefined;
     }
     if (args.maxConsecutiveFallbacks !== undefined) {
-      if (!Number.isInteger(args.maxConsecutiveFallbacks) || args.maxConsecutiveFallbacks < 1) {
-        throw appError("INVALID_ARGUMENT", "maxConsecutiveFallbacks must be a positive integer.");
-      }
+      checkSetting("maxConsecutiveFallbacks", args.maxConsecutiveFallbacks, 1, 100, true);
       next.maxConsecutiveFallbacks = args.maxConsecutiveFallbacks;
     }
     for (const url of [args.slackWebhookUrl, args.httpHook?.url, args.crmHook?.url]) {
-      if (typeof url === "string" && !/^https?:\/\//.test(url)) {
-        throw appError("INVALID_ARGUMENT", `Hook URL "${url}" must start with http(s)://.`);
-      }
+      if (typeof url === "string") assertCallableUrl(url, `Hook URL "${url}"`);
     }
     if (args.slackWebhookUrl !== undefined)
       next.slackWebhookUrl = args.slackWebhookUrl ?? undefined;
     if (args.httpHook !== undefined) next.httpHook = args.httpHook ?? undefined;
     if (args.crmHook !== undefined) next.crmHook = args.crmHook ?? undefined;
-    await ctx.db.patch("integrationConfigs", config._id, { handoff: next, updatedAt: Date.now() });
+    await setHandoffSettings(ctx, config, next);
     return null;
   },
 });
+
+/** Retention (ops/retention.ts): one page of notifications created before `cutoff`. */
+export const purgeNotificationsOlderThan: Purge = async (ctx, cutoff, page) => {
+  const rows = await ctx.db
+    .query("notifications")
+    .withIndex("by_createdAt", (q) => q.lt("createdAt", cutoff))
+    .paginate(page);
+  return await purgePage(rows, (row) => ctx.db.delete("notifications", row._id));
+};
+
+/** Retention (ops/retention.ts): one page of handoff events older than `cutoff`. */
+export const purgeHandoffEventsOlderThan: Purge = async (ctx, cutoff, page) => {
+  const rows = await ctx.db
+    .query("handoffEvents")
+    .withIndex("by_at", (q) => q.lt("at", cutoff))
+    .paginate(page);
+  return await purgePage(rows, (row) => ctx.db.delete("handoffEvents", row._id));
+};

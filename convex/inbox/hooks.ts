@@ -14,16 +14,20 @@ import {
 } from "../_generated/server";
 import { internal } from "../_generated/api";
 import { orgQuery, type Tenant } from "../lib/auth";
+import { backoffMs } from "../lib/backoff";
+import { purgePage, type Purge } from "../lib/purge";
+import { BlockedUrlError, safeFetch } from "../lib/ssrf";
 import { vHookKind, vHookState, type HookKind } from "../lib/validators";
 import { getIntegration } from "../whatsapp/connections";
 
 export const HOOK_MAX_ATTEMPTS = 6;
 export const HOOK_TIMEOUT_MS = 10_000;
+/** Only the start of a hook's answer is kept (for the error shown in the dashboard). */
+export const HOOK_MAX_RESPONSE_BYTES = 16_384;
 
 /** Delay before retry `attempt` (1-based): 5 s, 20 s, 80 s, … with ±20% jitter. */
 export function hookBackoffMs(attempt: number, random: () => number = Math.random): number {
-  const base = 5_000 * 4 ** (attempt - 1);
-  return Math.round(base * (0.8 + 0.4 * random()));
+  return backoffMs(attempt, { baseMs: 5_000, factor: 4, jitter: [0.2, 0.2] }, random);
 }
 
 /** Queues one hook call; it is delivered in the background. */
@@ -152,6 +156,7 @@ export const deliver = internalAction({
     }
     let ok = false;
     let error: string | undefined;
+    let retryable = true;
     try {
       const { url, init } = await hookRequest(
         delivery.hook,
@@ -160,24 +165,23 @@ export const deliver = internalAction({
         delivery.target,
         Date.now(),
       );
-      // AbortController + timer rather than AbortSignal.timeout: works in every JS runtime.
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), HOOK_TIMEOUT_MS);
-      try {
-        const response = await fetch(url, { ...init, signal: controller.signal });
-        ok = response.ok;
-        if (!ok) error = `HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`;
-      } finally {
-        clearTimeout(timer);
-      }
+      // Hook URLs are tenant-chosen: every hop is checked against local and private addresses.
+      const response = await safeFetch(url, init, {
+        timeoutMs: HOOK_TIMEOUT_MS,
+        maxBytes: HOOK_MAX_RESPONSE_BYTES,
+      });
+      ok = response.ok;
+      if (!ok) error = `HTTP ${response.status}: ${response.text.slice(0, 200)}`;
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
+      // A refused address stays refused: retrying would only repeat the refusal.
+      retryable = !(e instanceof BlockedUrlError);
     }
     await ctx.runMutation(internal.inbox.hooks.recordAttempt, {
       hookDeliveryId,
       ok,
       error,
-      retryable: true,
+      retryable,
     });
     return null;
   },
@@ -218,3 +222,16 @@ export const list = orgQuery({
     }));
   },
 });
+
+/** Retention (ops/retention.ts): one page of hook calls queued before `cutoff`; pending stay. */
+export const purgeHookDeliveriesOlderThan: Purge = async (ctx, cutoff, page) => {
+  const calls = await ctx.db
+    .query("hookDeliveries")
+    .withIndex("by_createdAt", (q) => q.lt("createdAt", cutoff))
+    .paginate(page);
+  return await purgePage(
+    calls,
+    (call) => ctx.db.delete("hookDeliveries", call._id),
+    (call) => call.state !== "pending",
+  );
+};

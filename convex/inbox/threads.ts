@@ -1,73 +1,244 @@
 /**
- * The inbox: threads of a tenant's numbers, their messages, and who answers them. `takeOver`
- * hands a thread to a human and `release` gives it back to the AI (see handoff.ts). Reads
- * are paginated index ranges.
+ * The inbox: threads of a tenant's numbers, their messages, and who answers them. This module
+ * owns `threads`: it creates them and moves them forward for inbound messages
+ * (`getOrCreateThread`, `recordThreadMessage`), and every other change of a thread (who answers
+ * it, the current agent, its place in the inbox) goes through its helpers. `takeOver` hands a
+ * thread to a human and `release` gives it back to the AI (see handoff.ts). Reads are
+ * paginated index ranges.
  */
 import { paginationOptsValidator } from "convex/server";
+import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import schema from "../schema";
 import { handOffToHuman, releaseToAi } from "./handoff";
 import { getOwned, orgMutation, orgQuery } from "../lib/auth";
-import { vChannelData, vChannelParams, vMessageRole, vThreadOwner } from "../lib/validators";
+import { project } from "../lib/projections";
+import type { ChannelParams } from "../lib/validators";
+import { contactKey, threadExternalId } from "../whatsapp/phone";
 
-export const vThreadView = v.object({
-  _id: v.id("threads"),
-  _creationTime: v.number(),
-  connectionId: v.id("whatsappConnections"),
-  contactId: v.id("contacts"),
-  externalId: v.string(),
-  channel: v.literal("whatsapp"),
-  channelParams: vChannelParams,
-  owner: vThreadOwner,
-  ownerChangedAt: v.number(),
-  currentAgentId: v.optional(v.id("agents")),
-  lastMessageAt: v.number(),
-  createdAt: v.number(),
-});
+/** A thread as the inbox shows it: no tenancy, no routing or handoff bookkeeping. */
+export const vThreadView = doc(schema, "threads").omit(
+  "organizationId",
+  "environment",
+  "agentHandoff",
+  "generation",
+  "handoffSummary",
+  "lastHumanActivityAt",
+);
 
 export function threadView(thread: Doc<"threads">) {
+  return project(thread, vThreadView);
+}
+
+/** A message as the inbox shows it: every field but tenancy. */
+export const vMessageView = doc(schema, "messages").omit("organizationId", "environment");
+
+export function messageView(message: Doc<"messages">) {
+  return project(message, vMessageView);
+}
+
+// --- The thread side of inbound (whatsapp/inboundMessages.ts) --------------------------------
+
+/** What a thread's external id and channel params say of its contact's identity. */
+function identityFields(thread: Doc<"threads">, contact: Doc<"contacts">) {
   return {
-    _id: thread._id,
-    _creationTime: thread._creationTime,
-    connectionId: thread.connectionId,
-    contactId: thread.contactId,
-    externalId: thread.externalId,
-    channel: thread.channel,
-    channelParams: thread.channelParams,
-    owner: thread.owner,
-    ownerChangedAt: thread.ownerChangedAt,
-    currentAgentId: thread.currentAgentId,
-    lastMessageAt: thread.lastMessageAt,
-    createdAt: thread.createdAt,
+    externalId: threadExternalId(thread.connectionId, contactKey(contact)!),
+    channelParams: {
+      ...thread.channelParams,
+      ...(contact.phoneNumber ? { phoneNumber: contact.phoneNumber } : {}),
+      ...(contact.bsuid ? { bsuid: contact.bsuid } : {}),
+    },
   };
 }
 
-export const vMessageView = v.object({
-  _id: v.id("messages"),
-  _creationTime: v.number(),
-  threadId: v.id("threads"),
-  connectionId: v.id("whatsappConnections"),
-  role: vMessageRole,
-  content: v.string(),
-  channelData: vChannelData,
-  createdAt: v.number(),
-  agentRunId: v.optional(v.id("agentRuns")),
-  authorId: v.optional(v.string()),
-});
+/**
+ * The thread of a contact on a number (`whatsapp:{connectionId}:{contactKey}`), created once.
+ * A contact whose key changed (a phone number appeared, the BSUID rotated) keeps its thread,
+ * found by contact and re-keyed.
+ */
+export async function getOrCreateThread(
+  ctx: MutationCtx,
+  connection: Doc<"whatsappConnections">,
+  contact: Doc<"contacts">,
+  now: number,
+): Promise<Doc<"threads">> {
+  const externalId = threadExternalId(connection._id, contactKey(contact)!);
+  const existing = await ctx.db
+    .query("threads")
+    .withIndex("by_externalId", (q) => q.eq("externalId", externalId))
+    .first();
+  if (existing !== null) return existing;
+  const earlier = (
+    await ctx.db
+      .query("threads")
+      .withIndex("by_contactId", (q) => q.eq("contactId", contact._id))
+      .take(50)
+  ).find((th) => th.connectionId === connection._id);
+  if (earlier !== undefined) {
+    const rekeyed = identityFields(earlier, contact);
+    await ctx.db.patch("threads", earlier._id, rekeyed);
+    return { ...earlier, ...rekeyed };
+  }
+  const id = await ctx.db.insert("threads", {
+    organizationId: connection.organizationId,
+    environment: connection.environment,
+    connectionId: connection._id,
+    contactId: contact._id,
+    channel: "whatsapp",
+    externalId,
+    channelParams: {
+      ...(contact.phoneNumber ? { phoneNumber: contact.phoneNumber } : {}),
+      ...(contact.name ? { contactName: contact.name } : {}),
+      ...(contact.bsuid ? { bsuid: contact.bsuid } : {}),
+    },
+    owner: "ai",
+    ownerChangedAt: now,
+    generation: 0,
+    lastMessageAt: 0,
+    createdAt: now,
+  });
+  return (await ctx.db.get("threads", id))!;
+}
 
-export function messageView(message: Doc<"messages">) {
-  return {
-    _id: message._id,
-    _creationTime: message._creationTime,
-    threadId: message.threadId,
-    connectionId: message.connectionId,
-    role: message.role,
-    content: message.content,
-    channelData: message.channelData,
-    createdAt: message.createdAt,
-    agentRunId: message.agentRunId,
-    authorId: message.authorId,
-  };
+/**
+ * A contact's identity changed (customers/contacts.ts): its threads on every number of its
+ * pool take the new key and send to the new identity. A contact has at most one thread per
+ * number, so a bounded read covers them.
+ */
+export async function rekeyContactThreads(ctx: MutationCtx, contact: Doc<"contacts">) {
+  const threads = await ctx.db
+    .query("threads")
+    .withIndex("by_contactId", (q) => q.eq("contactId", contact._id))
+    .take(100);
+  for (const thread of threads) {
+    await ctx.db.patch("threads", thread._id, identityFields(thread, contact));
+  }
+}
+
+/**
+ * Moves a thread forward for a message stored on it (`at`: WhatsApp's timestamp). A customer
+ * message refreshes what the agent sees of the customer and the 24-hour window, which a late
+ * redelivery never moves back; `startsTurn` bumps the generation, so a routing run already
+ * under way stands down. Returns the thread as patched.
+ */
+export async function recordThreadMessage(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  message: { at: number; customer?: Omit<ChannelParams, "lastInboundAt">; startsTurn: boolean },
+): Promise<Doc<"threads">> {
+  const { at, customer, startsTurn } = message;
+  const patch: Partial<Doc<"threads">> = { lastMessageAt: Math.max(thread.lastMessageAt, at) };
+  if (customer !== undefined) {
+    const params = thread.channelParams;
+    patch.channelParams = {
+      ...params,
+      ...(customer.phoneNumber ? { phoneNumber: customer.phoneNumber } : {}),
+      ...(customer.contactName ? { contactName: customer.contactName } : {}),
+      ...(customer.bsuid ? { bsuid: customer.bsuid } : {}),
+      lastInboundAt: Math.max(params.lastInboundAt ?? 0, at),
+    };
+  }
+  if (startsTurn) patch.generation = thread.generation + 1;
+  await ctx.db.patch("threads", thread._id, patch);
+  return { ...thread, ...patch };
+}
+
+/**
+ * Starts a new turn on a thread without a new message (a replayed message that was never
+ * answered): bumps the generation, so a routing run already under way stands down. Returns
+ * the generation to route.
+ */
+export async function startTurn(ctx: MutationCtx, thread: Doc<"threads">): Promise<number> {
+  const generation = thread.generation + 1;
+  await ctx.db.patch("threads", thread._id, { generation });
+  return generation;
+}
+
+/**
+ * The arrival number of the next message stored on a thread (`messages.seq`): the thread's
+ * counter (`messageSeq`), moved on in the same transaction as the insert (inbox/messages.ts).
+ */
+export async function nextMessageSeq(ctx: MutationCtx, threadId: Id<"threads">): Promise<number> {
+  const thread = await ctx.db.get("threads", threadId);
+  const seq = (thread?.messageSeq ?? 0) + 1;
+  await ctx.db.patch("threads", threadId, { messageSeq: seq });
+  return seq;
+}
+
+// --- Who answers a thread, and its bookkeeping (handoff.ts, escalation.ts, agents, outbound) --
+
+/**
+ * A person takes the thread over: a new generation (a turn under way stands down), the
+ * inactivity clock started, and the summary the person (and later the AI) reads.
+ */
+export async function giveToHuman(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  now: number,
+  summary: string | undefined,
+) {
+  await ctx.db.patch("threads", thread._id, {
+    owner: "human",
+    ownerChangedAt: now,
+    generation: thread.generation + 1,
+    lastHumanActivityAt: now,
+    ...(summary !== undefined ? { handoffSummary: summary } : {}),
+  });
+}
+
+/** The AI answers the thread again, from a new generation. */
+export async function giveBackToAi(ctx: MutationCtx, thread: Doc<"threads">, now: number) {
+  await ctx.db.patch("threads", thread._id, {
+    owner: "ai",
+    ownerChangedAt: now,
+    generation: thread.generation + 1,
+  });
+}
+
+/** A thread opened for a teammate (escalation.ts) is a person's from the start. */
+export async function startHumanOwned(ctx: MutationCtx, thread: Doc<"threads">, now: number) {
+  await ctx.db.patch("threads", thread._id, { owner: "human", ownerChangedAt: now });
+  return { ...thread, owner: "human" as const, ownerChangedAt: now };
+}
+
+/** A person acted on the thread: the auto-release inactivity clock restarts. */
+export async function touchHumanActivity(ctx: MutationCtx, thread: Doc<"threads">, now: number) {
+  await ctx.db.patch("threads", thread._id, { lastHumanActivityAt: now });
+}
+
+/** The agent that answers the thread from now on (the turn's handler or router decision). */
+export async function setCurrentAgent(
+  ctx: MutationCtx,
+  threadId: Id<"threads">,
+  agentId: Id<"agents">,
+) {
+  await ctx.db.patch("threads", threadId, { currentAgentId: agentId });
+}
+
+/**
+ * An agent passes the thread to another (`agents.handoff`): the new agent answers from a new
+ * generation, with the note it will see. Returns that generation.
+ */
+export async function passToAgent(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  handoff: { agentId: Id<"agents">; fromAgentId?: Id<"agents">; note: string; at: number },
+) {
+  const { agentId, ...agentHandoff } = handoff;
+  const generation = thread.generation + 1;
+  await ctx.db.patch("threads", thread._id, {
+    currentAgentId: agentId,
+    agentHandoff,
+    generation,
+  });
+  return generation;
+}
+
+/** A message of ours went onto the thread now: it moves up the inbox. */
+export async function touchThread(ctx: MutationCtx, threadId: Id<"threads">, at: number) {
+  await ctx.db.patch("threads", threadId, { lastMessageAt: at });
 }
 
 const vPage = <T extends ReturnType<typeof v.object>>(item: T) =>

@@ -1,8 +1,10 @@
 /**
  * Tenancy: the custom builders every public function is made with. They resolve the caller's
- * Clerk identity (JWT template `convex` with `org_id`/`org_role` claims) to an organization,
- * a role and the environment the call is about, once, and put them on `ctx`. `orgQuery` and
- * friends admit any member; the `Admin` variants refuse members with FORBIDDEN.
+ * Clerk identity (JWT template `convex` with `org_id`/`org_role`/`org_permissions` claims) to
+ * an organization, a role and the environment the call is about, once, and put them on `ctx`.
+ * `orgQuery` and friends admit any member in `development`; `production` also needs the
+ * organization's admin role or the `org:production:manage` permission; the `Admin` variants
+ * refuse members with FORBIDDEN.
  */
 import {
   customAction,
@@ -34,7 +36,31 @@ export type Tenant = {
 };
 
 /** The Clerk claims we rely on. */
-export type OrgClaims = { userId: string; clerkOrgId: string; orgName: string; role: Role };
+export type OrgClaims = {
+  userId: string;
+  clerkOrgId: string;
+  orgName: string;
+  role: Role;
+  /** Custom organization permissions (`org:<feature>:<permission>`). */
+  permissions: string[];
+};
+
+/** The Clerk permission that lets a member (not only an admin) work in `production`. */
+export const PRODUCTION_PERMISSION = "org:production:manage";
+
+/** `org_permissions` as Clerk sends it: a list, or one comma- or space-separated string. */
+function permissionsClaim(raw: unknown): string[] {
+  const items = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(/[\s,]+/) : [];
+  return items.filter((p): p is string => typeof p === "string" && p !== "");
+}
+
+/** The environments these claims may act in: production needs admin or the permission. */
+export function allowedEnvironments(
+  claims: Pick<OrgClaims, "role" | "permissions">,
+): Environment[] {
+  const production = claims.role === "admin" || claims.permissions.includes(PRODUCTION_PERMISSION);
+  return production ? ["development", "production"] : ["development"];
+}
 
 /** Reads the org claims of an identity; an identity without an active organization is refused. */
 export function orgClaims(identity: UserIdentity | null): OrgClaims {
@@ -53,6 +79,7 @@ export function orgClaims(identity: UserIdentity | null): OrgClaims {
     clerkOrgId: orgId,
     orgName: typeof orgName === "string" && orgName.length > 0 ? orgName : orgId,
     role,
+    permissions: permissionsClaim(identity["org_permissions"]),
   };
 }
 
@@ -70,6 +97,12 @@ async function resolveTenant(
     throw appError(
       "ORGANIZATION_NOT_PROVISIONED",
       "This organization has not been set up yet: call organizations.ensure first.",
+    );
+  }
+  if (!allowedEnvironments(claims).includes(environment)) {
+    throw appError(
+      "FORBIDDEN",
+      `Your role has no access to ${environment}: it needs an admin or the ${PRODUCTION_PERMISSION} permission.`,
     );
   }
   if (requireAdmin && claims.role !== "admin") {

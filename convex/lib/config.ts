@@ -56,7 +56,7 @@ export function promptBudgetChars(): number {
   return positiveNumber(env.AGENT_PROMPT_BUDGET_CHARS, 24_000);
 }
 
-/** Outbound sending knobs (issue 4). Defaults follow Meta's documented limits. */
+/** Outbound sending knobs. Defaults follow Meta's documented limits. */
 export type OutboundConfig = {
   /** How long one provider call may take before the send counts as ambiguous. */
   sendTimeoutMs: number;
@@ -95,6 +95,15 @@ export function outboundConfig(): OutboundConfig {
 }
 
 /**
+ * How long work may stay in progress (a send `sending`/`scheduled`/`unconfirmed` past its due
+ * time, an agent turn `running`) before the watchdog (ops/watchdog.ts) moves it on. Longer than
+ * Convex's 10-minute action limit, so the action that owned it is surely gone.
+ */
+export function watchdogStaleMs(): number {
+  return numberVar("WATCHDOG_STALE_MS", 15 * 60_000);
+}
+
+/**
  * Inbound webhooks: the project-level secret Kapso signs project webhooks
  * (`/webhook/kapso/project`) with. Empty means project webhooks are refused (401).
  */
@@ -117,7 +126,7 @@ export function metaGraphBaseUrl(): string | undefined {
 }
 
 /**
- * Per-tenant (organization + environment) fairness limits of agent turns (issue 7), so one busy
+ * Per-tenant (organization + environment) fairness limits of agent turns, so one busy
  * tenant cannot starve the others. A turn over a limit is delayed (rescheduled), never dropped.
  */
 export type TenantLimits = {
@@ -134,5 +143,92 @@ export function tenantLimits(): TenantLimits {
     turnsPerMinute: numberVar("TENANT_TURNS_PER_MINUTE", 120),
     turnBurst: Math.max(1, Math.floor(numberVar("TENANT_TURN_BURST", 20))),
     modelTokensPerMinute: numberVar("TENANT_MODEL_TOKENS_PER_MINUTE", 400_000),
+  };
+}
+
+/** Tables whose old rows the retention crons delete (messages are never deleted). */
+export type RetainedTable =
+  | "webhookDeliveries"
+  | "agentRuns"
+  | "hookDeliveries"
+  | "notifications"
+  | "handoffEvents"
+  | "outboundSends"
+  | "mediaFiles";
+
+/** Days each table keeps a row by default, and the variable that overrides it. */
+export const RETENTION_DEFAULTS: Record<RetainedTable, { days: number; variable: string }> = {
+  webhookDeliveries: { days: 30, variable: "RETENTION_WEBHOOK_DELIVERIES_DAYS" },
+  agentRuns: { days: 90, variable: "RETENTION_AGENT_RUNS_DAYS" },
+  hookDeliveries: { days: 30, variable: "RETENTION_HOOK_DELIVERIES_DAYS" },
+  notifications: { days: 90, variable: "RETENTION_NOTIFICATIONS_DAYS" },
+  handoffEvents: { days: 365, variable: "RETENTION_HANDOFF_EVENTS_DAYS" },
+  outboundSends: { days: 30, variable: "RETENTION_OUTBOUND_SENDS_DAYS" },
+  /** Stored copies of inbound media (the messages keep their metadata and transcripts). */
+  mediaFiles: { days: 30, variable: "MEDIA_RETENTION_DAYS" },
+};
+
+/** Days rows of `table` are kept; null when set to 0 (kept forever). Bad values: the default. */
+export function retentionDays(table: RetainedTable): number | null {
+  const { days, variable } = RETENTION_DEFAULTS[table];
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === "") return days;
+  const parsed = Number(raw);
+  if (!Number.isFinite(parsed) || parsed < 0) return days;
+  return parsed === 0 ? null : parsed;
+}
+
+/** How message templates are synced from the provider (whatsapp/templateSync.ts). */
+export type TemplateSyncConfig = {
+  /** Between two syncs of a Kapso number (it gets no template webhooks). */
+  kapsoIntervalMs: number;
+  /** Between two syncs of a Meta-direct number (webhooks keep it current; the sync catches misses). */
+  metaIntervalMs: number;
+  /** Numbers one cron run starts syncing, at most. */
+  connectionsPerRun: number;
+  /** List pages one scheduled or hinted sync reads, and templates per page (max 100). */
+  pagesPerRun: number;
+  pageSize: number;
+  /** How long a sync asked for by a webhook or a send waits (events come in bursts). */
+  hintDelayMs: number;
+};
+
+export function templateSyncConfig(): TemplateSyncConfig {
+  return {
+    kapsoIntervalMs: numberVar("TEMPLATE_SYNC_INTERVAL_MS", 30 * 60_000),
+    metaIntervalMs: numberVar("TEMPLATE_SYNC_META_INTERVAL_MS", 6 * 60 * 60_000),
+    connectionsPerRun: numberVar("TEMPLATE_SYNC_CONNECTIONS_PER_RUN", 25),
+    pagesPerRun: numberVar("TEMPLATE_SYNC_PAGES_PER_RUN", 10),
+    pageSize: Math.min(100, numberVar("TEMPLATE_SYNC_PAGE_SIZE", 100)),
+    hintDelayMs: numberVar("TEMPLATE_SYNC_HINT_DELAY_MS", 5_000),
+  };
+}
+
+/** Inbound media: stored copies, voice-note transcription and how long a turn waits for it. */
+export type MediaConfig = {
+  /**
+   * Largest file we download and keep (bytes); larger media keeps its metadata only. Stored
+   * copies are kept `MEDIA_RETENTION_DAYS` (see RETENTION_DEFAULTS).
+   */
+  maxBytes: number;
+  /** How long an agent turn waits for a voice note's transcript before a placeholder. */
+  transcriptWaitMs: number;
+  /** The transcription model; "off" stores voice notes without transcribing them. */
+  transcriptionModel: string;
+  /** OpenAI-compatible server for `/audio/transcriptions` (defaults to the model server's). */
+  transcriptionBaseUrl: string;
+  transcriptionApiKey: string;
+  timeoutMs: number;
+};
+
+export function mediaConfig(): MediaConfig {
+  const llm = llmConfig();
+  return {
+    maxBytes: numberVar("MEDIA_MAX_BYTES", 16 * 1024 * 1024),
+    transcriptWaitMs: positiveNumber(env.VOICE_TRANSCRIPT_WAIT_MS, 6_000),
+    transcriptionModel: env.TRANSCRIPTION_MODEL?.trim() || "gpt-4o-mini-transcribe",
+    transcriptionBaseUrl: (env.TRANSCRIPTION_BASE_URL?.trim() || llm.baseUrl).replace(/\/+$/, ""),
+    transcriptionApiKey: env.TRANSCRIPTION_API_KEY || llm.apiKey,
+    timeoutMs: numberVar("MEDIA_TIMEOUT_MS", 30_000),
   };
 }

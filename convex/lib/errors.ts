@@ -18,7 +18,7 @@ export type ErrorCode =
   | "IN_USE"
   | "WHATSAPP_NOT_ENABLED"
   | "CONNECTION_NOT_READY"
-  // Outbound (issue 4)
+  // Outbound
   | "OUTSIDE_CUSTOMER_SERVICE_WINDOW"
   | "TEMPLATE_NOT_FOUND"
   | "TEMPLATE_NOT_APPROVED"

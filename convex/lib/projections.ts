@@ -1,68 +1,21 @@
 /**
- * Projections of rows that hold secrets. Anything a public function returns about a
- * connection goes through `connectionView`, which drops webhook secrets and Meta credentials
- * and keeps only the facts the dashboard shows (which secrets exist, not what they are).
+ * Views: what public functions return about a row. Each view validator derives from its table
+ * in the schema (`doc(schema, table)` from convex-helpers, minus tenancy and secrets, plus any
+ * computed fields), and `project` copies exactly the fields the view validator names. So a
+ * field added to a table reaches its views without editing them, and a field a view omits
+ * (tenancy, secrets) never leaves the server.
  */
-import { v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
-import { vConnectionStatus, vPacing, vProvider } from "./validators";
+import type { GenericValidator, Infer, VObject } from "convex/values";
 
-export const vConnectionView = v.object({
-  _id: v.id("whatsappConnections"),
-  _creationTime: v.number(),
-  label: v.string(),
-  provider: vProvider,
-  status: vConnectionStatus,
-  phoneNumber: v.optional(v.string()),
-  providerPhoneNumberId: v.optional(v.string()),
-  businessAccountId: v.optional(v.string()),
-  setupLinkUrl: v.optional(v.string()),
-  setupError: v.optional(v.string()),
-  agentId: v.optional(v.id("agents")),
-  routerId: v.optional(v.id("routers")),
-  memoryPoolId: v.optional(v.id("memoryPools")),
-  persona: v.optional(v.string()),
-  pacing: vPacing,
-  /** How many webhook secrets are currently accepted (never the secrets themselves). */
-  activeWebhookSecrets: v.number(),
-  /** Non-secret parts of the Meta credentials. */
-  meta: v.optional(
-    v.object({ appId: v.string(), businessAccountId: v.string(), graphApiVersion: v.string() }),
-  ),
-  createdAt: v.number(),
-  lastConnectedAt: v.optional(v.number()),
-  lastDisconnectedAt: v.optional(v.number()),
-});
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any object validator
+type ObjectValidator = VObject<any, Record<string, GenericValidator>, "required">;
 
-export function connectionView(c: Doc<"whatsappConnections">, now: number) {
-  return {
-    _id: c._id,
-    _creationTime: c._creationTime,
-    label: c.label,
-    provider: c.provider,
-    status: c.status,
-    phoneNumber: c.phoneNumber,
-    providerPhoneNumberId: c.providerPhoneNumberId,
-    businessAccountId: c.businessAccountId,
-    setupLinkUrl: c.setupLinkUrl,
-    setupError: c.setupError,
-    agentId: c.agentId,
-    routerId: c.routerId,
-    memoryPoolId: c.memoryPoolId,
-    persona: c.persona,
-    pacing: c.pacing,
-    activeWebhookSecrets: c.webhookSecrets.filter(
-      (s) => s.expiresAt === undefined || s.expiresAt > now,
-    ).length,
-    meta: c.metaCredentials
-      ? {
-          appId: c.metaCredentials.appId,
-          businessAccountId: c.metaCredentials.businessAccountId,
-          graphApiVersion: c.metaCredentials.graphApiVersion,
-        }
-      : undefined,
-    createdAt: c.createdAt,
-    lastConnectedAt: c.lastConnectedAt,
-    lastDisconnectedAt: c.lastDisconnectedAt,
-  };
+/** The fields of `row` that `view` names (undefined ones left out), typed as the view. */
+export function project<V extends ObjectValidator>(row: NoInfer<Infer<V>>, view: V): Infer<V> {
+  const source = row as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(view.fields)) {
+    if (source[key] !== undefined) out[key] = source[key];
+  }
+  return out as Infer<V>;
 }

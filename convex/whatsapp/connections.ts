@@ -1,65 +1,28 @@
 /**
- * The WhatsApp connection lifecycle of one organization and environment (Struere seed):
- * enable → setup (pending_setup + provider setup link) → connected (project webhook) →
- * agent XOR router assigned → disconnect (the provider customer is kept for reconnection).
+ * The WhatsApp connection lifecycle of one organization and environment, as registered
+ * functions: enable → setup (pending_setup + provider setup link) → connected (project webhook)
+ * → agent XOR router assigned → disconnect (the provider customer is kept for reconnection).
  * Numbers can also be connected to Meta's Cloud API directly with per-number credentials.
+ * Each function checks tenancy and calls the owners of the rows: connectionStore.ts
+ * (`whatsappConnections`) and integration.ts (`integrationConfigs`).
  */
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import {
-  internalMutation,
-  internalQuery,
-  type MutationCtx,
-  type QueryCtx,
-} from "../_generated/server";
-import { internal } from "../_generated/api";
-import { getOwned, orgAdminMutation, orgQuery, type Tenant } from "../lib/auth";
-import { appError } from "../lib/errors";
-import { connectionView, vConnectionView } from "../lib/projections";
-import { randomToken } from "../lib/random";
+import { internalMutation, internalQuery, type QueryCtx } from "../_generated/server";
+import { getOwned, orgAdminMutation, orgQuery } from "../lib/auth";
 import { vIntegrationStatus } from "../lib/validators";
+import { connectionView, vConnectionView } from "./connectionFields";
+import * as store from "./connectionStore";
+import {
+  getIntegration,
+  rememberKapsoCustomer,
+  requireEnabled,
+  setDefaultAgentId,
+  setIntegrationStatus,
+} from "./integration";
 
-/** Meta's default throughput per business number. */
-export const DEFAULT_MESSAGES_PER_SECOND = 80;
-/** How long a replaced webhook secret keeps verifying, so in-flight deliveries still pass. */
-export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
-
-export async function getIntegration(
-  ctx: QueryCtx,
-  tenant: Pick<Tenant, "organizationId" | "environment">,
-) {
-  return await ctx.db
-    .query("integrationConfigs")
-    .withIndex("by_organizationId_and_environment_and_provider", (q) =>
-      q
-        .eq("organizationId", tenant.organizationId)
-        .eq("environment", tenant.environment)
-        .eq("provider", "whatsapp"),
-    )
-    .unique();
-}
-
-async function requireEnabled(ctx: QueryCtx, tenant: Tenant) {
-  const config = await getIntegration(ctx, tenant);
-  if (config === null || config.status !== "active") {
-    throw appError(
-      "WHATSAPP_NOT_ENABLED",
-      `WhatsApp is not enabled for ${tenant.environment}: enable it first.`,
-    );
-  }
-  return config;
-}
-
-/** The connected number that owns a provider phone number id, if any (one at most). */
-export async function findConnectedByPhoneNumberId(ctx: QueryCtx, providerPhoneNumberId: string) {
-  const rows = await ctx.db
-    .query("whatsappConnections")
-    .withIndex("by_providerPhoneNumberId", (q) =>
-      q.eq("providerPhoneNumberId", providerPhoneNumberId),
-    )
-    .take(50);
-  return rows.find((c) => c.status === "connected") ?? null;
-}
+export { DEFAULT_MESSAGES_PER_SECOND, SECRET_ROTATION_GRACE_MS } from "./connectionFields";
+export { getIntegration } from "./integration";
 
 export const enable = orgAdminMutation({
   args: {},
@@ -74,25 +37,6 @@ export const disable = orgAdminMutation({
   handler: async (ctx) => setIntegrationStatus(ctx, ctx.tenant, "disabled"),
 });
 
-async function setIntegrationStatus(
-  ctx: MutationCtx,
-  tenant: Tenant,
-  status: Doc<"integrationConfigs">["status"],
-) {
-  const existing = await getIntegration(ctx, tenant);
-  if (existing !== null) {
-    await ctx.db.patch("integrationConfigs", existing._id, { status, updatedAt: Date.now() });
-    return existing._id;
-  }
-  return await ctx.db.insert("integrationConfigs", {
-    organizationId: tenant.organizationId,
-    environment: tenant.environment,
-    provider: "whatsapp",
-    status,
-    updatedAt: Date.now(),
-  });
-}
-
 /**
  * Starts connecting a number through the provider: the connection goes to `pending_setup`
  * and a setup link is requested in the background (it appears on the connection, or
@@ -106,43 +50,24 @@ export const setup = orgAdminMutation({
   returns: v.id("whatsappConnections"),
   handler: async (ctx, { label, connectionId }) => {
     const config = await requireEnabled(ctx, ctx.tenant);
-    let id: Id<"whatsappConnections">;
-    if (connectionId !== undefined) {
-      const existing = await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
-      if (existing.provider !== "kapso" || existing.status === "connected") {
-        throw appError(
-          "INVALID_ARGUMENT",
-          "Only a disconnected provider number can be set up again.",
-        );
-      }
-      await ctx.db.patch("whatsappConnections", connectionId, {
-        status: "pending_setup",
-        setupLinkUrl: undefined,
-        setupError: undefined,
-        ...(label !== undefined ? { label } : {}),
-      });
-      id = connectionId;
-    } else {
-      id = await ctx.db.insert("whatsappConnections", {
-        organizationId: ctx.tenant.organizationId,
-        environment: ctx.tenant.environment,
-        label: label?.trim() || "WhatsApp number",
-        provider: "kapso",
-        status: "pending_setup",
-        kapsoCustomerId: config.kapsoCustomerId,
-        webhookSecrets: [{ secret: randomToken("whsec_"), addedAt: Date.now() }],
-        pacing: { messagesPerSecond: DEFAULT_MESSAGES_PER_SECOND },
-        createdAt: Date.now(),
-      });
-    }
-    await ctx.scheduler.runAfter(0, internal.whatsapp.provider.createSetupLink, {
-      connectionId: id,
+    const existing =
+      connectionId === undefined
+        ? undefined
+        : await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
+    return await store.startSetup(ctx, ctx.tenant, {
+      label,
+      existing,
+      kapsoCustomerId: config.kapsoCustomerId,
     });
-    return id;
   },
 });
 
-/** Connects a number to Meta's Cloud API directly with its own credentials (seed 003). */
+/**
+ * Connects a number to Meta's Cloud API directly with its own credentials: `pending_setup`
+ * until the Graph API confirms the number for the access token (then `connected`; otherwise
+ * `setupError` says why). Refused when the number is connected, or the Meta app is used by
+ * another organization (`IN_USE`).
+ */
 export const connectMeta = orgAdminMutation({
   args: {
     label: v.string(),
@@ -159,51 +84,7 @@ export const connectMeta = orgAdminMutation({
   returns: v.id("whatsappConnections"),
   handler: async (ctx, args) => {
     await requireEnabled(ctx, ctx.tenant);
-    const required = {
-      phoneNumberId: args.phoneNumberId,
-      appId: args.appId,
-      appSecret: args.appSecret,
-      businessAccountId: args.businessAccountId,
-      accessToken: args.accessToken,
-    };
-    for (const [name, value] of Object.entries(required)) {
-      if (value.trim() === "") throw appError("INVALID_ARGUMENT", `${name} is required.`);
-    }
-    const graphApiVersion = args.graphApiVersion ?? "v23.0";
-    if (!/^v\d+\.\d+$/.test(graphApiVersion)) {
-      throw appError(
-        "INVALID_ARGUMENT",
-        `Graph API version "${graphApiVersion}" is not like v23.0.`,
-      );
-    }
-    const phoneNumber = normalizeBusinessNumber(args.phoneNumber);
-    const taken = await findConnectedByPhoneNumberId(ctx, args.phoneNumberId);
-    if (taken !== null) {
-      throw appError("PHONE_NUMBER_TAKEN", "This phone number id is already connected.");
-    }
-    const now = Date.now();
-    return await ctx.db.insert("whatsappConnections", {
-      organizationId: ctx.tenant.organizationId,
-      environment: ctx.tenant.environment,
-      label: args.label.trim() || phoneNumber,
-      provider: "meta",
-      status: "connected",
-      phoneNumber,
-      providerPhoneNumberId: args.phoneNumberId,
-      businessAccountId: args.businessAccountId,
-      webhookSecrets: [],
-      metaCredentials: {
-        appId: args.appId,
-        appSecret: args.appSecret,
-        businessAccountId: args.businessAccountId,
-        accessToken: args.accessToken,
-        graphApiVersion,
-        verifyToken: args.verifyToken ?? randomToken("verify_", 16),
-      },
-      pacing: { messagesPerSecond: DEFAULT_MESSAGES_PER_SECOND },
-      createdAt: now,
-      lastConnectedAt: now,
-    });
+    return await store.insertMetaNumber(ctx, ctx.tenant, args);
   },
 });
 
@@ -213,13 +94,7 @@ export const updateMetaAccessToken = orgAdminMutation({
   returns: v.null(),
   handler: async (ctx, { connectionId, accessToken }) => {
     const connection = await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
-    if (connection.metaCredentials === undefined) {
-      throw appError("INVALID_ARGUMENT", "This number is not connected to Meta directly.");
-    }
-    if (accessToken.trim() === "") throw appError("INVALID_ARGUMENT", "accessToken is required.");
-    await ctx.db.patch("whatsappConnections", connectionId, {
-      metaCredentials: { ...connection.metaCredentials, accessToken },
-    });
+    await store.replaceMetaAccessToken(ctx, connection, accessToken);
     return null;
   },
 });
@@ -238,18 +113,12 @@ export const setAgent = orgAdminMutation({
   handler: async (ctx, { connectionId, agentId, replaceRouter }) => {
     const connection = await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
     await getOwned(ctx, ctx.tenant, "agents", agentId);
-    if (connection.routerId !== undefined && replaceRouter !== true) {
-      throw appError(
-        "AGENT_AND_ROUTER_EXCLUSIVE",
-        "This number is handled by a router; a number has an agent or a router, not both. Pass replaceRouter to switch.",
-      );
-    }
-    await ctx.db.patch("whatsappConnections", connectionId, { agentId, routerId: undefined });
+    await store.assignHandler(ctx, connection, { agentId }, replaceRouter);
     return null;
   },
 });
 
-/** Assigns a router (which always has a fallback agent); the mirror of setWhatsAppAgent. */
+/** Assigns a router (which always has a fallback agent); the mirror of `setAgent`. */
 export const setRouter = orgAdminMutation({
   args: {
     connectionId: v.id("whatsappConnections"),
@@ -262,13 +131,7 @@ export const setRouter = orgAdminMutation({
     const router = await getOwned(ctx, ctx.tenant, "routers", routerId);
     // The schema requires a fallback; re-check that it still exists in this tenant.
     await getOwned(ctx, ctx.tenant, "agents", router.fallbackAgentId);
-    if (connection.agentId !== undefined && replaceAgent !== true) {
-      throw appError(
-        "AGENT_AND_ROUTER_EXCLUSIVE",
-        "This number is handled by an agent; a number has an agent or a router, not both. Pass replaceAgent to switch.",
-      );
-    }
-    await ctx.db.patch("whatsappConnections", connectionId, { routerId, agentId: undefined });
+    await store.assignHandler(ctx, connection, { routerId }, replaceAgent);
     return null;
   },
 });
@@ -278,11 +141,8 @@ export const clearHandler = orgAdminMutation({
   args: { connectionId: v.id("whatsappConnections") },
   returns: v.null(),
   handler: async (ctx, { connectionId }) => {
-    await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
-    await ctx.db.patch("whatsappConnections", connectionId, {
-      agentId: undefined,
-      routerId: undefined,
-    });
+    const connection = await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
+    await store.assignHandler(ctx, connection, null, undefined);
     return null;
   },
 });
@@ -294,51 +154,30 @@ export const setDefaultAgent = orgAdminMutation({
   handler: async (ctx, { agentId }) => {
     const config = await requireEnabled(ctx, ctx.tenant);
     if (agentId !== null) await getOwned(ctx, ctx.tenant, "agents", agentId);
-    await ctx.db.patch("integrationConfigs", config._id, {
-      defaultAgentId: agentId ?? undefined,
-      updatedAt: Date.now(),
-    });
+    await setDefaultAgentId(ctx, config, agentId);
     return null;
   },
 });
 
 /**
  * Adds a new signing secret to a provider number and pushes it to the provider's webhook.
- * Older secrets keep verifying for SECRET_ROTATION_GRACE_MS, so deliveries signed before the
- * provider switched still pass; then they expire. A failed push is shown on the connection.
+ * Older secrets keep verifying until the provider confirms the new one, then for
+ * SECRET_ROTATION_GRACE_MS (deliveries signed before the switch still pass); a failed push is
+ * shown on the connection and cuts nothing off. `expirePrevious`: let the older secrets expire
+ * after the grace period from now, whatever the push does (`previousExpireAt` is then set).
  */
 export const rotateSecret = orgAdminMutation({
-  args: { connectionId: v.id("whatsappConnections") },
-  returns: v.object({ activeSecrets: v.number(), previousExpireAt: v.number() }),
-  handler: async (ctx, { connectionId }) => {
-    const connection = await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
-    if (connection.provider !== "kapso") {
-      throw appError(
-        "INVALID_ARGUMENT",
-        "Numbers connected to Meta directly are verified with the app secret.",
-      );
-    }
-    const now = Date.now();
-    const previousExpireAt = now + SECRET_ROTATION_GRACE_MS;
-    const kept = connection.webhookSecrets
-      .filter((s) => s.expiresAt === undefined || s.expiresAt > now)
-      .map((s) => ({
-        ...s,
-        expiresAt: Math.min(s.expiresAt ?? previousExpireAt, previousExpireAt),
-      }));
-    const webhookSecrets = [...kept, { secret: randomToken("whsec_"), addedAt: now }];
-    await ctx.db.patch("whatsappConnections", connectionId, { webhookSecrets });
-    if (connection.status === "connected") {
-      await ctx.scheduler.runAfter(
-        0,
-        connection.providerWebhookId !== undefined
-          ? internal.whatsapp.provider.updateWebhookSecret
-          : internal.whatsapp.provider.registerWebhook,
-        { connectionId },
-      );
-    }
-    return { activeSecrets: webhookSecrets.length, previousExpireAt };
-  },
+  args: { connectionId: v.id("whatsappConnections"), expirePrevious: v.optional(v.boolean()) },
+  returns: v.object({
+    activeSecrets: v.number(),
+    previousExpireAt: v.optional(v.number()),
+  }),
+  handler: async (ctx, { connectionId, expirePrevious }) =>
+    await store.rotateSecret(
+      ctx,
+      await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId),
+      expirePrevious === true,
+    ),
 });
 
 /** Label, persona, memory pool and sending pace of a number. */
@@ -351,24 +190,12 @@ export const update = orgAdminMutation({
     messagesPerSecond: v.optional(v.number()),
   },
   returns: v.null(),
-  handler: async (ctx, { connectionId, label, persona, memoryPoolId, messagesPerSecond }) => {
+  handler: async (ctx, { connectionId, ...settings }) => {
     await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
-    if (memoryPoolId) await getOwned(ctx, ctx.tenant, "memoryPools", memoryPoolId);
-    if (
-      messagesPerSecond !== undefined &&
-      (!Number.isFinite(messagesPerSecond) || messagesPerSecond < 1 || messagesPerSecond > 1000)
-    ) {
-      throw appError("INVALID_ARGUMENT", "messagesPerSecond must be between 1 and 1000.");
+    if (settings.memoryPoolId) {
+      await getOwned(ctx, ctx.tenant, "memoryPools", settings.memoryPoolId);
     }
-    if (label !== undefined && label.trim() === "") {
-      throw appError("INVALID_ARGUMENT", "A number needs a label.");
-    }
-    await ctx.db.patch("whatsappConnections", connectionId, {
-      ...(label !== undefined ? { label: label.trim() } : {}),
-      ...(persona !== undefined ? { persona } : {}),
-      ...(memoryPoolId !== undefined ? { memoryPoolId: memoryPoolId ?? undefined } : {}),
-      ...(messagesPerSecond !== undefined ? { pacing: { messagesPerSecond } } : {}),
-    });
+    await store.updateSettings(ctx, connectionId, settings);
     return null;
   },
 });
@@ -381,13 +208,10 @@ export const disconnect = orgAdminMutation({
   args: { connectionId: v.id("whatsappConnections") },
   returns: v.null(),
   handler: async (ctx, { connectionId }) => {
-    const connection = await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId);
-    if (connection.status === "disconnected") return null;
-    await ctx.db.patch("whatsappConnections", connectionId, {
-      status: "disconnected",
-      setupLinkUrl: undefined,
-      lastDisconnectedAt: Date.now(),
-    });
+    await store.disconnect(
+      ctx,
+      await getOwned(ctx, ctx.tenant, "whatsappConnections", connectionId),
+    );
     return null;
   },
 });
@@ -428,18 +252,9 @@ export const get = orgQuery({
     ),
 });
 
-/** Business numbers are stored in E.164 (`+` and digits). */
-export function normalizeBusinessNumber(raw: string): string {
-  const digits = raw.replace(/[\s()-.]/g, "").replace(/^00/, "+");
-  const withPlus = digits.startsWith("+") ? digits : `+${digits}`;
-  if (!/^\+[1-9]\d{6,14}$/.test(withPlus)) {
-    throw appError("INVALID_ARGUMENT", `"${raw}" is not a phone number in international format.`);
-  }
-  return withPlus;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Internal: the provider side of setup, called by provider.ts and the project webhook.
+// Internal: the provider side of setup, called by provider.ts (and by tests standing in for
+// the project webhook, which itself calls `markConnected` of connectionStore.ts).
 
 export const getSetupContext = internalQuery({
   args: { connectionId: v.id("whatsappConnections") },
@@ -468,15 +283,9 @@ export const recordSetupLink = internalMutation({
   returns: v.null(),
   handler: async (ctx, { connectionId, kapsoCustomerId, setupLinkUrl }) => {
     const connection = await ctx.db.get("whatsappConnections", connectionId);
-    if (connection === null || connection.status !== "pending_setup") return null;
-    await ctx.db.patch("whatsappConnections", connectionId, {
-      kapsoCustomerId,
-      setupLinkUrl,
-      setupError: undefined,
-    });
-    const config = await getIntegration(ctx, connection);
-    if (config !== null && config.kapsoCustomerId !== kapsoCustomerId) {
-      await ctx.db.patch("integrationConfigs", config._id, { kapsoCustomerId });
+    if (connection === null) return null;
+    if (await store.recordSetup(ctx, connection, { kapsoCustomerId, setupLinkUrl })) {
+      await rememberKapsoCustomer(ctx, connection, kapsoCustomerId);
     }
     return null;
   },
@@ -487,17 +296,12 @@ export const recordSetupError = internalMutation({
   returns: v.null(),
   handler: async (ctx, { connectionId, error }) => {
     const connection = await ctx.db.get("whatsappConnections", connectionId);
-    if (connection === null || connection.status !== "pending_setup") return null;
-    await ctx.db.patch("whatsappConnections", connectionId, { setupError: error });
+    if (connection !== null) await store.recordSetup(ctx, connection, { error });
     return null;
   },
 });
 
-/**
- * The provider reported a number connected for a customer (`whatsapp.phone_number.created`):
- * the oldest pending connection of that customer becomes `connected` and its message webhook is
- * registered. Returns the connection, or null when no pending connection matches.
- */
+/** `markConnected` of connectionStore.ts as a function (tests and simulations call it). */
 export const markConnected = internalMutation({
   args: {
     kapsoCustomerId: v.string(),
@@ -507,36 +311,8 @@ export const markConnected = internalMutation({
   },
   returns: v.union(v.id("whatsappConnections"), v.null()),
   handler: async (ctx, args) => {
-    const candidates = await ctx.db
-      .query("whatsappConnections")
-      .withIndex("by_kapsoCustomerId", (q) => q.eq("kapsoCustomerId", args.kapsoCustomerId))
-      .take(100);
-    const already = candidates.find(
-      (c) => c.status === "connected" && c.providerPhoneNumberId === args.providerPhoneNumberId,
-    );
-    if (already) return already._id;
-    const pending = candidates.find((c) => c.status === "pending_setup");
-    if (!pending) return null;
-    const now = Date.now();
-    let phoneNumber: string | undefined;
-    try {
-      phoneNumber = args.phoneNumber ? normalizeBusinessNumber(args.phoneNumber) : undefined;
-    } catch {
-      phoneNumber = undefined;
-    }
-    await ctx.db.patch("whatsappConnections", pending._id, {
-      status: "connected",
-      providerPhoneNumberId: args.providerPhoneNumberId,
-      ...(phoneNumber ? { phoneNumber } : {}),
-      ...(args.businessAccountId ? { businessAccountId: args.businessAccountId } : {}),
-      setupLinkUrl: undefined,
-      setupError: undefined,
-      lastConnectedAt: now,
-    });
-    await ctx.scheduler.runAfter(0, internal.whatsapp.provider.registerWebhook, {
-      connectionId: pending._id,
-    });
-    return pending._id;
+    const connected = await store.markConnected(ctx, args);
+    return "connection" in connected ? connected.connection._id : null;
   },
 });
 
@@ -550,6 +326,7 @@ export const getWebhookRegistration = internalQuery({
     return {
       providerPhoneNumberId: connection.providerPhoneNumberId,
       secret: newest.secret,
+      secretAddedAt: newest.addedAt,
       providerWebhookId: connection.providerWebhookId,
     };
   },
@@ -561,13 +338,87 @@ export const recordWebhookRegistration = internalMutation({
     connectionId: v.id("whatsappConnections"),
     providerWebhookId: v.optional(v.string()),
     error: v.optional(v.string()),
+    /** The secret the provider confirmed (its `addedAt`): older ones start their grace period. */
+    pushedSecretAddedAt: v.optional(v.number()),
   },
   returns: v.null(),
-  handler: async (ctx, { connectionId, providerWebhookId, error }) => {
-    await ctx.db.patch("whatsappConnections", connectionId, {
-      providerWebhookId,
-      setupError: error,
-    });
+  handler: async (ctx, { connectionId, ...registration }) => {
+    await store.recordWebhookRegistration(ctx, connectionId, registration);
     return null;
   },
+});
+
+// --- Verifying a Meta-direct number (provider.verifyMetaNumber) -----------------------------
+
+/** What the Graph API call needs (SECRET: the access token), while the number is pending. */
+export const getMetaVerification = internalQuery({
+  args: { connectionId: v.id("whatsappConnections") },
+  handler: async (ctx, { connectionId }) => {
+    const connection = await ctx.db.get("whatsappConnections", connectionId);
+    const meta = connection?.metaCredentials;
+    if (!connection || connection.status !== "pending_setup" || !meta) return null;
+    if (connection.providerPhoneNumberId === undefined) return null;
+    return {
+      phoneNumberId: connection.providerPhoneNumberId,
+      accessToken: meta.accessToken,
+      graphVersion: meta.graphApiVersion,
+    };
+  },
+});
+
+/** The Graph API's answer: the number is connected, or `setupError` says why not. */
+export const recordMetaVerification = internalMutation({
+  args: {
+    connectionId: v.id("whatsappConnections"),
+    ok: v.boolean(),
+    error: v.optional(v.string()),
+  },
+  returns: v.null(),
+  handler: async (ctx, { connectionId, ok, error }) => {
+    const connection = await ctx.db.get("whatsappConnections", connectionId);
+    if (connection === null) return null;
+    await store.confirmMetaNumber(
+      ctx,
+      connection,
+      ok ? { ok: true } : { ok: false, error: error ?? "unknown error" },
+    );
+    return null;
+  },
+});
+
+// --- Provider credentials: how the provider boundary reaches a number ------------------------
+
+/** How to reach the provider for a number. SECRET (Meta access token): internal readers only. */
+export type ProviderTarget = {
+  provider: Doc<"whatsappConnections">["provider"];
+  phoneNumberId: string;
+  /** The WhatsApp Business Account: templates live there. */
+  businessAccountId?: string;
+  /** Numbers connected to Meta directly; Kapso numbers use the platform key. */
+  meta?: { accessToken: string; graphVersion: string };
+};
+
+/** The provider target of a number; null until it has a provider phone number id. */
+export async function readProviderTarget(
+  ctx: QueryCtx,
+  connectionId: Id<"whatsappConnections">,
+): Promise<ProviderTarget | null> {
+  const connection = await ctx.db.get("whatsappConnections", connectionId);
+  if (connection === null || connection.providerPhoneNumberId === undefined) return null;
+  const meta = connection.metaCredentials;
+  return {
+    provider: connection.provider,
+    phoneNumberId: connection.providerPhoneNumberId,
+    businessAccountId: connection.businessAccountId ?? meta?.businessAccountId,
+    meta:
+      meta === undefined
+        ? undefined
+        : { accessToken: meta.accessToken, graphVersion: meta.graphApiVersion },
+  };
+}
+
+/** The provider target of a number, for provider.ts (template calls). */
+export const getProviderTarget = internalQuery({
+  args: { connectionId: v.id("whatsappConnections") },
+  handler: async (ctx, { connectionId }) => await readProviderTarget(ctx, connectionId),
 });

@@ -4,16 +4,24 @@
  * scheduled by the domain modules; each reads what it needs, calls the provider, and records
  * the result (or the error, where the dashboard shows it) through an internal mutation.
  */
-import type { FunctionReturnType } from "convex/server";
-import { ConvexError, v } from "convex/values";
+import type { WhatsAppClient } from "@kapso/whatsapp-cloud-api";
+import type { FunctionArgs, FunctionReturnType } from "convex/server";
+import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, type ActionCtx } from "../_generated/server";
-import { dashboardUrl, kapsoConfig, outboundConfig, webhookBaseUrl } from "../lib/config";
+import {
+  dashboardUrl,
+  kapsoConfig,
+  metaGraphBaseUrl,
+  outboundConfig,
+  webhookBaseUrl,
+} from "../lib/config";
 import { appError } from "../lib/errors";
+import { stripUndefined } from "../lib/objects";
 import * as cloud from "./cloudApi";
+import type { ProviderTarget } from "./connections";
 import * as kapso from "./kapsoPlatform";
-import { vTemplateCategory } from "../lib/validators";
 
 /** Creates (or reuses) the tenant's provider customer and asks for a setup link. */
 export const createSetupLink = internalAction({
@@ -72,12 +80,13 @@ export const updateWebhookSecret = internalAction({
       await ctx.runMutation(internal.whatsapp.connections.recordWebhookRegistration, {
         connectionId,
         providerWebhookId: registration.providerWebhookId,
+        pushedSecretAddedAt: registration.secretAddedAt,
       });
     } catch (error) {
       await ctx.runMutation(internal.whatsapp.connections.recordWebhookRegistration, {
         connectionId,
         providerWebhookId: registration.providerWebhookId,
-        error: `Pushing the new webhook secret failed (the previous one keeps working for 24 h): ${error instanceof Error ? error.message : String(error)}`,
+        error: `Pushing the new webhook secret failed (the previous one keeps working until a push succeeds): ${error instanceof Error ? error.message : String(error)}`,
       });
     }
     return null;
@@ -102,6 +111,7 @@ export const registerWebhook = internalAction({
       await ctx.runMutation(internal.whatsapp.connections.recordWebhookRegistration, {
         connectionId,
         providerWebhookId: webhook.id,
+        pushedSecretAddedAt: registration.secretAddedAt,
       });
     } catch (error) {
       await ctx.runMutation(internal.whatsapp.connections.recordWebhookRegistration, {
@@ -113,11 +123,9 @@ export const registerWebhook = internalAction({
   },
 });
 
-// --- Outbound (issue 4): sends, reconciliation, mark-as-read and templates -------------------
+// --- Provider clients, outbound sends and their reconciliation ---------------------------------
 
-type Target = NonNullable<FunctionReturnType<typeof internal.outbound.sends.getProviderTarget>>;
-
-function toCloudTarget(target: Target): cloud.ProviderTarget {
+export function toCloudTarget(target: ProviderTarget): cloud.ProviderTarget {
   if (target.provider === "meta") {
     if (target.meta === undefined) throw new Error("This Meta-direct number has no credentials.");
     return {
@@ -125,7 +133,7 @@ function toCloudTarget(target: Target): cloud.ProviderTarget {
       accessToken: target.meta.accessToken,
       graphVersion: target.meta.graphVersion,
       phoneNumberId: target.phoneNumberId,
-      ...(target.meta.graphBaseUrl ? { graphBaseUrl: target.meta.graphBaseUrl } : {}),
+      graphBaseUrl: metaGraphBaseUrl(),
     };
   }
   const config = kapsoConfig();
@@ -137,295 +145,172 @@ function toCloudTarget(target: Target): cloud.ProviderTarget {
   };
 }
 
-async function clientForConnection(ctx: ActionCtx, connectionId: Id<"whatsappConnections">) {
-  const target = await ctx.runQuery(internal.outbound.sends.getProviderTarget, { connectionId });
-  if (target === null) throw appError("CONNECTION_NOT_READY", "This number is not connected.");
-  const client = cloud.clientFor(toCloudTarget(target), outboundConfig().sendTimeoutMs);
-  return { client, target };
+export function notConnected() {
+  return appError("CONNECTION_NOT_READY", "This number is not connected.");
 }
 
-/** One provider call of a queued send (scheduled by outbound.ts at its pacing slot). */
+function clientFor(target: ProviderTarget) {
+  return cloud.clientFor(toCloudTarget(target), outboundConfig().sendTimeoutMs);
+}
+
+export async function clientForConnection(ctx: ActionCtx, connectionId: Id<"whatsappConnections">) {
+  const target = await ctx.runQuery(internal.whatsapp.connections.getProviderTarget, {
+    connectionId,
+  });
+  if (target === null) throw notConnected();
+  return { client: clientFor(target), target };
+}
+
+type Job = NonNullable<FunctionReturnType<typeof internal.outbound.lifecycle.getJob>>;
+
+/** A file from storage is uploaded once per send; retries reuse its provider media id. */
+async function uploadMedia(
+  ctx: ActionCtx,
+  client: WhatsAppClient,
+  target: ProviderTarget,
+  job: Job,
+): Promise<string | undefined> {
+  const content = job.content;
+  if (content.kind !== "media" || content.storageId === undefined) return undefined;
+  if (job.providerMediaId !== undefined) return job.providerMediaId;
+  const blob = await ctx.storage.get(content.storageId);
+  if (blob === null) throw appError("MESSAGE_INVALID", "The file to send is gone.");
+  const uploaded = await client.media.upload(
+    stripUndefined({
+      phoneNumberId: target.phoneNumberId,
+      type: content.mimeType ?? blob.type,
+      file: blob,
+      fileName: content.filename || undefined,
+    }),
+  );
+  return uploaded.id;
+}
+
+/**
+ * One provider call of a queued send, scheduled at its pacing slot: the job, then the claim
+ * (last, right before the call, so the call leaves inside its slot), then the outcome.
+ */
 export const sendOutbound = internalAction({
   args: { sendId: v.id("outboundSends") },
   returns: v.null(),
   handler: async (ctx, { sendId }) => {
-    const job = await ctx.runQuery(internal.outbound.sends.getJob, { sendId });
+    const job = await ctx.runQuery(internal.outbound.lifecycle.getJob, { sendId });
     if (job === null) return null;
     let startedAt = Date.now();
+    let outcome: FunctionArgs<typeof internal.outbound.lifecycle.recordOutcome>["outcome"];
     try {
-      const { client, target } = await clientForConnection(ctx, job.connectionId);
-      let mediaId = job.providerMediaId;
-      const content = job.content;
-      if (content.kind === "media" && content.storageId !== undefined && mediaId === undefined) {
-        const blob = await ctx.storage.get(content.storageId);
-        if (blob === null) throw appError("MESSAGE_INVALID", "The file to send is gone.");
-        const uploaded = await client.media.upload({
-          phoneNumberId: target.phoneNumberId,
-          type: content.mimeType ?? blob.type,
-          file: blob,
-          ...(content.filename ? { fileName: content.filename } : {}),
-        });
-        mediaId = uploaded.id;
-        await ctx.runMutation(internal.outbound.sends.recordUploadedMedia, {
-          sendId,
-          providerMediaId: mediaId,
-        });
-      }
-      // Claimed last, right before the call, so the call leaves inside its pacing slot.
-      if (!(await ctx.runMutation(internal.outbound.sends.beginAttempt, { sendId }))) return null;
+      const target = job.target;
+      if (target === null) throw notConnected();
+      const client = clientFor(target);
+      const providerMediaId = await uploadMedia(ctx, client, target, job);
+      const claimed = await ctx.runMutation(internal.outbound.lifecycle.claimSend, {
+        sendId,
+        providerMediaId,
+      });
+      if (!claimed) return null;
       startedAt = Date.now();
-      const providerMessageId = await cloud.sendMessage(client, {
+      const sent = await cloud.sendMessage(client, {
         phoneNumberId: target.phoneNumberId,
         to: job.recipient,
-        content,
+        content: job.content,
         templatePayload: job.templatePayload,
-        ...(mediaId !== undefined ? { mediaId } : {}),
+        mediaId: providerMediaId,
         bizOpaqueCallbackData: job.messageId,
       });
-      await ctx.runMutation(internal.outbound.sends.recordAttempt, {
-        sendId,
-        startedAt,
-        providerMessageId,
-      });
+      outcome = { kind: "accepted", ...sent };
     } catch (error) {
-      const failure = cloud.classifyFailure(error);
-      await ctx.runMutation(internal.outbound.sends.recordAttempt, {
-        sendId,
-        startedAt,
-        failure: {
-          kind: failure.kind,
-          message: failure.message,
-          ...(failure.code !== undefined ? { code: failure.code } : {}),
-          ...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
-          ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
-        },
-      });
+      outcome = cloud.classifyFailure(error);
     }
+    await ctx.runMutation(internal.outbound.lifecycle.recordOutcome, {
+      sendId,
+      startedAt,
+      outcome,
+    });
     return null;
   },
 });
 
 /**
- * Settles a send whose provider call got no answer: a status echo of our id wins; else, for
- * Kapso numbers, the message history is searched; only when it has no such message is the send
- * made again. Meta-direct numbers cannot be searched: no echo means `failed` (unconfirmed).
+ * Searches the Kapso message history for a send whose call got no answer, once the
+ * reconciliation found nothing it could settle on its own (see outbound/reconciliation.ts).
  */
 export const reconcileOutbound = internalAction({
   args: { sendId: v.id("outboundSends") },
   returns: v.null(),
   handler: async (ctx, { sendId }) => {
-    const pending = await ctx.runQuery(internal.outbound.sends.getUnconfirmed, { sendId });
-    if (pending === null) return null;
-    const startedAt = Date.now();
-    const { send } = pending;
-    if (pending.echoedProviderMessageId !== undefined) {
-      await ctx.runMutation(internal.outbound.sends.recordReconciliation, {
-        sendId,
-        startedAt,
-        verdict: "found",
-        providerMessageId: pending.echoedProviderMessageId,
-      });
-      return null;
-    }
+    const lookup = await ctx.runMutation(internal.outbound.reconciliation.startReconciliation, {
+      sendId,
+    });
+    if (lookup === null) return null;
+    let result: FunctionArgs<typeof internal.outbound.reconciliation.recordLookup>["result"];
     try {
-      const { client, target } = await clientForConnection(ctx, send.connectionId);
-      if (target.provider !== "kapso") {
-        await ctx.runMutation(internal.outbound.sends.recordReconciliation, {
-          sendId,
-          startedAt,
-          verdict: "unknowable",
-        });
-        return null;
-      }
-      const found = await cloud.findSentMessage(client, {
-        phoneNumberId: target.phoneNumberId,
-        to: send.recipient,
-        content: send.content,
-        since: pending.since,
-        bizOpaqueCallbackData: send.messageId,
+      const found = await cloud.findSentMessage(clientFor(lookup.target), {
+        phoneNumberId: lookup.target.phoneNumberId,
+        to: lookup.recipient,
+        content: lookup.content,
+        since: lookup.since,
+        bizOpaqueCallbackData: lookup.messageId,
         isClaimed: (providerMessageId) =>
-          ctx.runQuery(internal.outbound.sends.isProviderIdClaimed, {
-            connectionId: send.connectionId,
+          ctx.runQuery(internal.outbound.reconciliation.isProviderIdClaimed, {
+            connectionId: lookup.connectionId,
             providerMessageId,
           }),
       });
-      await ctx.runMutation(internal.outbound.sends.recordReconciliation, {
-        sendId,
-        startedAt,
-        verdict: found === null ? "not_found" : "found",
-        ...(found !== null ? { providerMessageId: found } : {}),
-      });
+      result = found === null ? { kind: "not_found" } : { kind: "found", providerMessageId: found };
     } catch (error) {
-      await ctx.runMutation(internal.outbound.sends.recordReconciliation, {
-        sendId,
-        startedAt,
-        verdict: "lookup_failed",
-        error: cloud.classifyFailure(error).message,
-      });
+      result = { kind: "lookup_failed", error: cloud.classifyFailure(error).message };
     }
-    return null;
-  },
-});
-
-/** Marks a customer's message read (and shows typing), best effort with a few retries. */
-export const markRead = internalAction({
-  args: {
-    connectionId: v.id("whatsappConnections"),
-    providerMessageId: v.string(),
-    typingIndicator: v.boolean(),
-  },
-  returns: v.null(),
-  handler: async (ctx, args) => {
-    const { client, target } = await clientForConnection(ctx, args.connectionId);
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        await client.messages.markRead({
-          phoneNumberId: target.phoneNumberId,
-          messageId: args.providerMessageId,
-          ...(args.typingIndicator ? { typingIndicator: { type: "text" as const } } : {}),
-        });
-        return null;
-      } catch (error) {
-        if (cloud.classifyFailure(error).kind === "permanent" || attempt === 3) return null;
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-      }
-    }
-    return null;
-  },
-});
-
-function requireWaba(target: Target): string {
-  if (target.businessAccountId === undefined) {
-    throw appError(
-      "CONNECTION_NOT_READY",
-      "This number's WhatsApp Business Account is unknown: templates need it.",
-    );
-  }
-  return target.businessAccountId;
-}
-
-function providerError(error: unknown): never {
-  if (error instanceof ConvexError) throw error;
-  const failure = cloud.classifyFailure(error);
-  throw appError(
-    "PROVIDER_ERROR",
-    `The provider refused: ${failure.message}${failure.code !== undefined ? ` (code ${failure.code})` : ""}`,
-  );
-}
-
-/** Creates a template on the number's WABA (already validated) and stores it. */
-export const createTemplate = internalAction({
-  args: {
-    connectionId: v.id("whatsappConnections"),
-    name: v.string(),
-    language: v.string(),
-    category: vTemplateCategory,
-    parameterFormat: v.union(v.literal("named"), v.literal("positional")),
-    components: v.array(v.any()),
-  },
-  returns: v.id("templates"),
-  handler: async (ctx, args): Promise<Id<"templates">> => {
-    const { client, target } = await clientForConnection(ctx, args.connectionId);
-    const businessAccountId = requireWaba(target);
-    let created: { id: string; status: string };
-    try {
-      created = await client.templates.create({
-        businessAccountId,
-        name: args.name,
-        language: args.language,
-        category: args.category,
-        parameterFormat: args.parameterFormat === "named" ? "NAMED" : "POSITIONAL",
-        components: args.components as { type: string }[],
-      });
-    } catch (error) {
-      providerError(error);
-    }
-    return await ctx.runMutation(internal.whatsapp.templates.upsertFromProvider, {
-      connectionId: args.connectionId,
-      businessAccountId,
-      template: {
-        providerTemplateId: created.id,
-        name: args.name,
-        language: args.language,
-        category: args.category,
-        parameterFormat: args.parameterFormat,
-        status: created.status ?? "PENDING",
-        components: args.components,
-      },
+    await ctx.runMutation(internal.outbound.reconciliation.recordLookup, {
+      sendId,
+      startedAt: lookup.startedAt,
+      result,
     });
-  },
-});
-
-/** Deletes a template (all its languages share the name at Meta; this deletes one language). */
-export const deleteTemplate = internalAction({
-  args: { templateId: v.id("templates") },
-  returns: v.null(),
-  handler: async (ctx, { templateId }) => {
-    const template = await ctx.runQuery(internal.whatsapp.templates.getInternal, { templateId });
-    if (template === null) return null;
-    const { client, target } = await clientForConnection(ctx, template.connectionId);
-    try {
-      await client.templates.delete({
-        businessAccountId: requireWaba(target),
-        name: template.name,
-        language: template.language,
-      });
-    } catch (error) {
-      providerError(error);
-    }
-    await ctx.runMutation(internal.whatsapp.templates.removeLocal, { templateId });
     return null;
   },
 });
 
-/** Refreshes the stored templates (and their review status) of a number from the provider. */
-export const syncTemplates = internalAction({
+// --- Verifying a Meta-direct number -----------------------------------------------------------
+
+const GRAPH_BASE_URL = "https://graph.facebook.com";
+const VERIFY_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads the phone number node of a pending Meta-direct number with its access token
+ * (`GET /{version}/{phone-number-id}`): Meta answers only for a token with access to the
+ * number's business account, so a connection cannot claim a number its owner did not give it.
+ */
+export const verifyMetaNumber = internalAction({
   args: { connectionId: v.id("whatsappConnections") },
-  returns: v.number(),
-  handler: async (ctx, { connectionId }): Promise<number> => {
-    const { client, target } = await clientForConnection(ctx, connectionId);
-    const businessAccountId = requireWaba(target);
-    let count = 0;
-    let after: string | undefined;
+  returns: v.null(),
+  handler: async (ctx, { connectionId }) => {
+    const target = await ctx.runQuery(internal.whatsapp.connections.getMetaVerification, {
+      connectionId,
+    });
+    if (target === null) return null;
+    const base = metaGraphBaseUrl() ?? GRAPH_BASE_URL;
+    const url = `${base}/${target.graphVersion}/${encodeURIComponent(target.phoneNumberId)}?fields=id,display_phone_number,verified_name`;
+    let verdict: { ok: boolean; error?: string };
     try {
-      for (let page = 0; page < 20; page++) {
-        const listed = await client.templates.list({
-          businessAccountId,
-          limit: 100,
-          ...(after ? { after } : {}),
-        });
-        for (const t of listed.data) {
-          await ctx.runMutation(internal.whatsapp.templates.upsertFromProvider, {
-            connectionId,
-            businessAccountId,
-            template: {
-              providerTemplateId: t.id,
-              name: t.name,
-              language: t.language ?? "",
-              category: normalizeCategory(t.category),
-              parameterFormat:
-                String(
-                  (t as unknown as Record<string, unknown>).parameterFormat ?? "",
-                ).toUpperCase() === "NAMED"
-                  ? "named"
-                  : "positional",
-              status: String(t.status ?? "PENDING"),
-              components: t.components ?? [],
-            },
-          });
-          count++;
-        }
-        after = listed.paging?.cursors?.after ?? undefined;
-        if (!after || !listed.paging?.next) break;
+      const response = await fetch(url, {
+        headers: { Authorization: `Bearer ${target.accessToken}` },
+        signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS),
+      });
+      const body = (await response.json().catch(() => ({}))) as {
+        id?: unknown;
+        error?: { message?: unknown; code?: unknown };
+      };
+      if (response.ok && String(body.id) === target.phoneNumberId) verdict = { ok: true };
+      else {
+        const message = typeof body.error?.message === "string" ? body.error.message : "";
+        verdict = { ok: false, error: `HTTP ${response.status} ${message}`.trim().slice(0, 500) };
       }
     } catch (error) {
-      providerError(error);
+      verdict = { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
-    return count;
+    await ctx.runMutation(internal.whatsapp.connections.recordMetaVerification, {
+      connectionId,
+      ...verdict,
+    });
+    return null;
   },
 });
-
-function normalizeCategory(category: unknown): "AUTHENTICATION" | "MARKETING" | "UTILITY" {
-  const value = String(category ?? "").toUpperCase();
-  return value === "AUTHENTICATION" || value === "MARKETING" ? value : "UTILITY";
-}

@@ -11,15 +11,18 @@
  *
  * So the final state depends only on the set of reports, never on their order: for the 24
  * orders of {sent, delivered, read, failed} it is always `failed` with all four timestamps; for
- * the 6 orders of {sent, delivered, read} it is `read` with three. A status whose outbound row is
- * not there yet is parked in `pendingStatuses`; the outbound code calls `applyPendingStatuses`
- * once the row has its provider message id.
+ * the 6 orders of {sent, delivered, read} it is `read` with three. `ingestStatus` is the one entry
+ * for a status webhook: a status whose outbound row is not there yet is parked in
+ * `pendingStatuses`, and the outbound code calls `applyPendingStatuses` once the row has its
+ * provider message id. This module owns `pendingStatuses`; the message rows change through
+ * inbox/messages.ts.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import type { ChannelData, DeliveryStatus, StatusUpdate } from "../lib/validators";
+import { setChannelData } from "../inbox/messages";
 
 const RANK: Record<DeliveryStatus, number> = {
   received: 0,
@@ -58,7 +61,7 @@ export function mergeStatus(data: ChannelData, update: StatusUpdate): ChannelDat
 }
 
 /** Whether a report would change nothing (a redelivered status). */
-export function isDuplicateStatus(data: ChannelData, update: StatusUpdate): boolean {
+function isDuplicateStatus(data: ChannelData, update: StatusUpdate): boolean {
   return JSON.stringify(mergeStatus(data, update)) === JSON.stringify(data);
 }
 
@@ -72,12 +75,12 @@ export async function applyStatusUpdates(
   let data = message.channelData;
   for (const update of updates) data = mergeStatus(data, update);
   if (JSON.stringify(data) === JSON.stringify(message.channelData)) return { changed: false };
-  await ctx.db.patch("messages", message._id, { channelData: data });
+  await setChannelData(ctx, message._id, data);
   return { changed: true };
 }
 
 /** Parks a status whose outbound row does not exist (yet); duplicates are stored once. */
-export async function parkStatus(
+async function parkStatus(
   ctx: MutationCtx,
   connection: Doc<"whatsappConnections">,
   providerMessageId: string,
@@ -133,24 +136,11 @@ export async function applyPendingStatuses(
 }
 
 /**
- * The parked statuses that echo a `biz_opaque_callback_data` value, so the outbound code can
- * reconcile a send whose response was lost (it puts its row id there on send).
- */
-export async function pendingByCallbackData(ctx: MutationCtx, bizOpaqueCallbackData: string) {
-  return await ctx.db
-    .query("pendingStatuses")
-    .withIndex("by_bizOpaqueCallbackData", (q) =>
-      q.eq("bizOpaqueCallbackData", bizOpaqueCallbackData),
-    )
-    .take(20);
-}
-
-/**
  * Finds the outbound row a status is about: by provider message id, or, when the send response
  * has not been recorded yet, by a `biz_opaque_callback_data` that names one of our message rows
  * of the same connection that has no provider id yet (the id is then recorded on it).
  */
-export async function findStatusTarget(
+async function findStatusTarget(
   ctx: MutationCtx,
   connectionId: Id<"whatsappConnections">,
   providerMessageId: string,
@@ -175,8 +165,40 @@ export async function findStatusTarget(
     return null;
   }
   const channelData = { ...row.channelData, providerMessageId };
-  await ctx.db.patch("messages", row._id, { channelData });
+  await setChannelData(ctx, row._id, channelData);
   return { ...row, channelData };
+}
+
+/** What one status report did: applied to its row, parked for later, or nothing. */
+export type StatusOutcome = "applied" | "parked" | "duplicate" | "ignored";
+
+/**
+ * One status report of a webhook, for a verified connection: applied to the outbound row it is
+ * about (then anything parked for that row too), parked when the row is not there yet, or
+ * recognised as a redelivery. Reports about inbound rows are ignored.
+ */
+export async function ingestStatus(
+  ctx: MutationCtx,
+  connection: Doc<"whatsappConnections">,
+  report: { providerMessageId: string; update: StatusUpdate; receivedAt: number },
+): Promise<StatusOutcome> {
+  const { providerMessageId, update, receivedAt } = report;
+  const target = await findStatusTarget(
+    ctx,
+    connection._id,
+    providerMessageId,
+    update.bizOpaqueCallbackData,
+  );
+  if (target === null) {
+    const { parked } = await parkStatus(ctx, connection, providerMessageId, update, receivedAt);
+    return parked ? "parked" : "duplicate";
+  }
+  if (target.channelData.direction !== "outbound") return "ignored";
+  if (isDuplicateStatus(target.channelData, update)) return "duplicate";
+  await applyStatusUpdates(ctx, target, [update]);
+  const fresh = await ctx.db.get("messages", target._id);
+  if (fresh !== null) await applyPendingStatuses(ctx, fresh);
+  return "applied";
 }
 
 /** Parked statuses whose message never appeared (e.g. sent by another tool) are kept this long. */

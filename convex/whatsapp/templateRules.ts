@@ -1,9 +1,10 @@
 /**
- * WhatsApp message template rules, checked before the provider ever sees a template: the
- * definition rules for creation (body required, header formats, footer without variables,
- * button ordering, named vs positional parameters, examples for every variable) and the
- * parameter rules for sending (every variable given, nothing extra), plus rendering of the body
- * for history and the Cloud API `template.components` of a send. Pure functions, no I/O.
+ * WhatsApp message template rules, pure functions without I/O. For creation: the definition
+ * rules the official client's schema lacks (templateDefinitions.ts runs both), such as
+ * variables that fit the parameter format, named examples, variables not at the edges of the
+ * body, footers without variables, URL buttons with one trailing variable. For sending: every
+ * variable given and nothing extra, then the rendered body for history and the Cloud API
+ * `template.components` of the send. For failures: what Meta's template error codes mean.
  */
 import type { TemplateParameters, TemplateValues } from "../lib/validators";
 
@@ -20,12 +21,18 @@ export type TemplateDefinition = {
   components: TemplateComponentDefinition[];
 };
 
-const NAME_PATTERN = /^[a-z0-9_]{1,512}$/;
+/**
+ * One problem of a definition. `path` is `["components", i]` for a problem of one component or
+ * `["language"]`: the official client's findings about the same place are then left out, so
+ * each place is judged by one set of rules at a time.
+ */
+export type DefinitionProblem = { path?: (string | number)[]; message: string };
+
 const NAMED_VARIABLE = /^[a-z][a-z0-9_]*$/;
 const POSITIONAL_VARIABLE = /^[1-9][0-9]*$/;
-const HEADER_FORMATS = ["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"];
 const MEDIA_HEADER_FORMATS = ["IMAGE", "VIDEO", "DOCUMENT"];
-const BUTTON_TYPES = ["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "OTP"];
+/** The components we create and send, in the order Meta requires. */
+const COMPONENT_ORDER = ["HEADER", "BODY", "FOOTER", "BUTTONS"];
 
 /** Reads `snake_key` or its camelCase twin (provider answers are camel-cased by the client). */
 function field(obj: unknown, snake: string): unknown {
@@ -50,165 +57,133 @@ function componentOf(components: TemplateComponentDefinition[], type: string) {
   return components.filter((c) => c.type.toUpperCase() === type);
 }
 
-/** Checks the variables of one text against the parameter format; returns problems. */
-function checkVariables(where: string, names: string[], format: ParameterFormat): string[] {
-  const problems: string[] = [];
-  if (names.length === 0) return problems;
-  if (format === "positional") {
-    if (!names.every((n) => POSITIONAL_VARIABLE.test(n))) {
-      problems.push(`${where}: positional templates use {{1}}, {{2}}, ... only.`);
-    } else {
-      const numbers = [...new Set(names.map(Number))].sort((a, b) => a - b);
-      if (numbers.some((n, i) => n !== i + 1)) {
-        problems.push(`${where}: positional variables must be {{1}} to {{${numbers.length}}}.`);
-      }
-    }
-  } else if (!names.every((n) => NAMED_VARIABLE.test(n))) {
-    problems.push(`${where}: named variables are lowercase letters, digits and underscores.`);
+/** Problems of the variables of one text against the parameter format. */
+function variableProblems(where: string, names: string[], format: ParameterFormat): string[] {
+  if (names.length === 0) return [];
+  if (format === "named") {
+    return names.every((n) => NAMED_VARIABLE.test(n))
+      ? []
+      : [`${where}: named variables are lowercase letters, digits and underscores.`];
   }
-  return problems;
+  if (!names.every((n) => POSITIONAL_VARIABLE.test(n))) {
+    return [`${where}: positional templates use {{1}}, {{2}}, ... only.`];
+  }
+  const numbers = [...new Set(names.map(Number))].sort((a, b) => a - b);
+  return numbers.some((n, i) => n !== i + 1)
+    ? [`${where}: positional variables must be {{1}} to {{${numbers.length}}}.`]
+    : [];
 }
 
-/** Checks that every variable of a text has an example (Meta refuses templates without). */
-function checkExamples(
+/** Named variables without an example, listed in one problem (Meta refuses them). */
+function namedExampleProblems(
   where: "Header" | "Body",
   component: TemplateComponentDefinition,
   names: string[],
-  format: ParameterFormat,
 ): string[] {
-  if (names.length === 0) return [];
-  const example = field(component, "example");
   const prefix = where === "Header" ? "header_text" : "body_text";
-  if (format === "named") {
-    const given = field(example, `${prefix}_named_params`);
-    const named = Array.isArray(given)
-      ? given.map((p) => text(p, "param_name")).filter((n): n is string => n !== undefined)
-      : [];
-    const missing = [...new Set(names)].filter((n) => !named.includes(n));
-    return missing.length > 0
-      ? [`${where}: an example is required for every variable (missing: ${missing.join(", ")}).`]
-      : [];
-  }
-  const given = field(example, prefix);
-  const row = where === "Body" && Array.isArray(given) ? given[0] : given;
-  const count = new Set(names).size;
-  return Array.isArray(row) && row.length >= count && row.every((x) => typeof x === "string")
-    ? []
-    : [`${where}: an example is required for each of its ${count} variable(s).`];
+  const given = field(field(component, "example"), `${prefix}_named_params`);
+  const named = Array.isArray(given)
+    ? given.map((p) => text(p, "param_name")).filter((n): n is string => n !== undefined)
+    : [];
+  const missing = [...new Set(names)].filter((n) => !named.includes(n));
+  return missing.length > 0
+    ? [`${where}: an example is required for every variable (missing: ${missing.join(", ")}).`]
+    : [];
 }
 
-/** Every problem of a template definition; empty when the provider may see it. */
-export function templateDefinitionProblems(def: TemplateDefinition): string[] {
-  const problems: string[] = [];
-  if (!NAME_PATTERN.test(def.name)) {
-    problems.push("Name: lowercase letters, digits and underscores only (at most 512).");
-  }
-  if (def.language.trim() === "") problems.push("Language is required (e.g. en_US).");
-  if (!["AUTHENTICATION", "MARKETING", "UTILITY"].includes(def.category.toUpperCase())) {
-    problems.push("Category must be AUTHENTICATION, MARKETING or UTILITY.");
-  }
-  const known = ["HEADER", "BODY", "FOOTER", "BUTTONS"];
-  for (const c of def.components) {
-    if (!known.includes(c.type.toUpperCase())) problems.push(`Unknown component ${c.type}.`);
-  }
-  for (const type of known) {
-    if (componentOf(def.components, type).length > 1) problems.push(`At most one ${type}.`);
-  }
-  const order = def.components.map((c) => known.indexOf(c.type.toUpperCase()));
-  if (order.some((rank, i) => i > 0 && rank < order[i - 1]!)) {
-    problems.push("Components go in the order HEADER, BODY, FOOTER, BUTTONS.");
-  }
+/** Variables of a header or body text: their format first, then (named) their examples. */
+function textVariableProblems(
+  where: "Header" | "Body",
+  component: TemplateComponentDefinition,
+  format: ParameterFormat,
+): string[] {
+  const names = variablesOf(text(component) ?? "");
+  const problems = variableProblems(where, names, format);
+  if (problems.length > 0 || format !== "named" || names.length === 0) return problems;
+  return namedExampleProblems(where, component, names);
+}
 
-  const [body] = componentOf(def.components, "BODY");
-  const bodyText = text(body);
-  if (body === undefined || bodyText === undefined || bodyText.trim() === "") {
-    problems.push("Body: a BODY component with text is required.");
-  } else {
-    const names = variablesOf(bodyText);
-    if (bodyText.length > 1024) problems.push("Body: at most 1024 characters.");
-    problems.push(...checkVariables("Body", names, def.parameterFormat));
-    problems.push(...checkExamples("Body", body, names, def.parameterFormat));
-    const trimmed = bodyText.trim();
-    if (names.length > 0 && (/^\{\{[^}]*\}\}/.test(trimmed) || /\{\{[^}]*\}\}$/.test(trimmed))) {
-      problems.push("Body: a variable may not start or end the text.");
-    }
+function headerProblems(header: TemplateComponentDefinition, format: ParameterFormat): string[] {
+  const headerFormat = (text(header, "format") ?? "").toUpperCase();
+  if (headerFormat === "TEXT") {
+    const many = variablesOf(text(header) ?? "").length > 1;
+    return [
+      ...(many ? ["Header: at most one variable."] : []),
+      ...textVariableProblems("Header", header, format),
+    ];
   }
-
-  const [header] = componentOf(def.components, "HEADER");
-  if (header !== undefined) {
-    const format = (text(header, "format") ?? "").toUpperCase();
-    if (!HEADER_FORMATS.includes(format)) {
-      problems.push(`Header: format must be one of ${HEADER_FORMATS.join(", ")}.`);
-    } else if (format === "TEXT") {
-      const headerText = text(header) ?? "";
-      const names = variablesOf(headerText);
-      if (headerText.trim() === "") problems.push("Header: a TEXT header needs text.");
-      if (headerText.length > 60) problems.push("Header: at most 60 characters.");
-      if (names.length > 1) problems.push("Header: at most one variable.");
-      problems.push(...checkVariables("Header", names, def.parameterFormat));
-      problems.push(...checkExamples("Header", header, names, def.parameterFormat));
-    } else {
-      if (text(header) !== undefined) problems.push(`Header: a ${format} header has no text.`);
-      const handle = field(field(header, "example"), "header_handle");
-      if (MEDIA_HEADER_FORMATS.includes(format) && !(Array.isArray(handle) && handle.length > 0)) {
-        problems.push(`Header: a ${format} header needs an example (header_handle).`);
-      }
-    }
-  }
-
-  const [footer] = componentOf(def.components, "FOOTER");
-  if (footer !== undefined) {
-    const footerText = text(footer) ?? "";
-    if (footerText.trim() === "") problems.push("Footer: text is required.");
-    if (footerText.length > 60) problems.push("Footer: at most 60 characters.");
-    if (variablesOf(footerText).length > 0) problems.push("Footer: variables are not allowed.");
-  }
-
-  const [buttons] = componentOf(def.components, "BUTTONS");
-  if (buttons !== undefined) problems.push(...buttonProblems(field(buttons, "buttons")));
-  return problems;
+  if (!MEDIA_HEADER_FORMATS.includes(headerFormat)) return [];
+  const handle = field(field(header, "example"), "header_handle");
+  return [
+    ...(text(header) !== undefined ? [`Header: a ${headerFormat} header has no text.`] : []),
+    ...(Array.isArray(handle) && handle.length > 0
+      ? []
+      : [`Header: a ${headerFormat} header needs an example (header_handle).`]),
+  ];
 }
 
 function buttonProblems(raw: unknown): string[] {
-  const problems: string[] = [];
-  if (!Array.isArray(raw) || raw.length === 0) return ["Buttons: at least one button."];
-  if (raw.length > 10) problems.push("Buttons: at most 10.");
-  const types = raw.map((b) => (text(b, "type") ?? "").toUpperCase());
-  for (const type of types) {
-    if (!BUTTON_TYPES.includes(type)) problems.push(`Buttons: unknown type ${type || "(none)"}.`);
-  }
-  // Quick replies form one group, before or after the call-to-action buttons, never interleaved.
-  const groups = types.map((t) => (t === "QUICK_REPLY" ? "q" : "c")).join("");
-  if (/q+c+q+|c+q+c+/.test(groups)) {
-    problems.push("Buttons: QUICK_REPLY buttons may not be interleaved with URL or PHONE_NUMBER.");
-  }
-  if (types.filter((t) => t === "URL").length > 2) problems.push("Buttons: at most 2 URL.");
-  if (types.filter((t) => t === "PHONE_NUMBER").length > 1) {
-    problems.push("Buttons: at most 1 PHONE_NUMBER.");
-  }
-  raw.forEach((button, i) => {
-    const label = text(button) ?? "";
-    if (types[i] !== "COPY_CODE" && types[i] !== "OTP" && label.trim() === "") {
-      problems.push(`Buttons: button ${i} needs text.`);
-    }
-    if (label.length > 25) problems.push(`Buttons: button ${i} text is at most 25 characters.`);
-    if (types[i] === "URL") {
+  return (Array.isArray(raw) ? raw : []).flatMap((button, b) => {
+    const type = (text(button, "type") ?? "").toUpperCase();
+    const problems: string[] = [];
+    if (type === "URL") {
       const url = text(button, "url") ?? "";
       const names = variablesOf(url);
-      if (!/^https?:\/\//.test(url)) problems.push(`Buttons: button ${i} needs an http(s) url.`);
+      if (!/^https?:\/\//.test(url)) problems.push(`Buttons: button ${b} needs an http(s) url.`);
       if (names.length > 1 || (names.length === 1 && !/\{\{[^}]*\}\}$/.test(url))) {
-        problems.push(`Buttons: button ${i} may have one variable, at the end of its url.`);
-      }
-      const example = field(button, "example");
-      if (names.length === 1 && !(Array.isArray(example) && example.length > 0)) {
-        problems.push(`Buttons: button ${i} needs an example for its url variable.`);
+        problems.push(`Buttons: button ${b} may have one variable, at the end of its url.`);
       }
     }
-    if (
-      types[i] === "PHONE_NUMBER" &&
-      !/^\+?[0-9]{6,20}$/.test(text(button, "phone_number") ?? "")
-    ) {
-      problems.push(`Buttons: button ${i} needs a phone_number.`);
+    if (type === "PHONE_NUMBER" && !/^\+?[0-9]{6,20}$/.test(text(button, "phone_number") ?? "")) {
+      problems.push(`Buttons: button ${b} needs a phone_number.`);
+    }
+    return problems;
+  });
+}
+
+function componentProblems(c: TemplateComponentDefinition, format: ParameterFormat): string[] {
+  switch (c.type.toUpperCase()) {
+    case "HEADER":
+      return headerProblems(c, format);
+    case "BODY": {
+      const trimmed = (text(c) ?? "").trim();
+      const edge = variablesOf(trimmed).length > 0 && /^\{\{[^}]*\}\}|\{\{[^}]*\}\}$/.test(trimmed);
+      return [
+        ...textVariableProblems("Body", c, format),
+        ...(edge ? ["Body: a variable may not start or end the text."] : []),
+      ];
+    }
+    case "FOOTER":
+      return variablesOf(text(c) ?? "").length > 0 ? ["Footer: variables are not allowed."] : [];
+    case "BUTTONS":
+      return buttonProblems(field(c, "buttons"));
+    default:
+      return [`Unknown component ${c.type}.`];
+  }
+}
+
+/**
+ * The definition problems the official client's schema does not find (see the header). The
+ * empty language is here too: the client's language pattern refuses valid three-letter codes
+ * such as `fil`, so its language check is not used.
+ */
+export function localDefinitionProblems(def: TemplateDefinition): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  if (def.language.trim() === "") {
+    problems.push({ path: ["language"], message: "Language is required (e.g. en_US)." });
+  }
+  if (componentOf(def.components, "BUTTONS").length > 1) {
+    problems.push({ message: "At most one BUTTONS." });
+  }
+  const order = def.components
+    .map((c) => COMPONENT_ORDER.indexOf(c.type.toUpperCase()))
+    .filter((rank) => rank >= 0);
+  if (order.some((rank, i) => i > 0 && rank < order[i - 1]!)) {
+    problems.push({ message: "Components go in the order HEADER, BODY, FOOTER, BUTTONS." });
+  }
+  def.components.forEach((c, i) => {
+    for (const message of componentProblems(c, def.parameterFormat)) {
+      problems.push({ path: ["components", i], message });
     }
   });
   return problems;
@@ -363,4 +338,24 @@ export function prepareTemplateSend(
 /** How a template send appears in history: `[Template: name]` and the rendered body. */
 export function templateHistoryContent(name: string, renderedBody: string): string {
   return `[Template: ${name}]\n${renderedBody}`;
+}
+
+/** What Meta's template error codes mean for the sender (its titles are terse). */
+const TEMPLATE_ERRORS: Record<number, string> = {
+  132000: "The number of parameters does not match the template's variables.",
+  132001: "The template does not exist in this language, or is not approved.",
+  132005: "The text with its parameters filled in is too long.",
+  132007: "The template's content breaks WhatsApp's policies.",
+  132012: "A parameter does not have the format the template expects.",
+  132015:
+    "The template is paused because its quality rating dropped: messages held for quality " +
+    "assessment are dropped, and the template cannot be sent until it is active again.",
+  132016: "The template was disabled after repeated pauses for low quality; it cannot be sent.",
+};
+
+/** A provider error's details with the meaning of a template error code added, if it has one. */
+export function explainTemplateError(code: number, details?: string): string | undefined {
+  const explanation = TEMPLATE_ERRORS[code];
+  if (explanation === undefined || details?.includes(explanation)) return details;
+  return details === undefined || details === "" ? explanation : `${details}. ${explanation}`;
 }

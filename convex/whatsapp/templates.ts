@@ -1,46 +1,37 @@
 /**
  * Message templates of a number's WhatsApp Business Account (scoped per connection, since Meta
- * scopes them per WABA, not org-wide): create (validated by templateRules.ts before the
- * provider sees anything), list with status, get, delete and sync through provider.ts. Template
- * status webhooks (through inbound.ts) land in `applyTemplateStatus`, which keeps it current.
+ * scopes them per WABA, not org-wide): create (validated by templateDefinitions.ts before the
+ * provider sees anything), list with status, quality and category, get, delete, and sync
+ * through provider.ts. The cron and hinted syncs (templateSync.ts) and template webhooks
+ * (templateEvents.ts, through inbound.ts) keep the stored copies current.
  */
+import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalMutation, internalQuery } from "../_generated/server";
 import { getOwned, orgAction, orgAdminAction, orgQuery, type Tenant } from "../lib/auth";
 import { appError } from "../lib/errors";
-import { templateDefinitionProblems, type TemplateComponentDefinition } from "./templateRules";
+import { project } from "../lib/projections";
+import schema from "../schema";
 import { vEnvironment, vRole, vTemplateCategory } from "../lib/validators";
+import { applyTemplateEvent } from "./templateEvents";
+import { removeTemplate, storeTemplate, vProviderTemplate } from "./templateStore";
+import type { TemplateComponentDefinition } from "./templateRules";
 
 const vParameterFormat = v.union(v.literal("named"), v.literal("positional"));
 
-export const vTemplateView = v.object({
-  _id: v.id("templates"),
-  connectionId: v.id("whatsappConnections"),
-  name: v.string(),
-  language: v.string(),
-  category: vTemplateCategory,
-  parameterFormat: vParameterFormat,
-  status: v.string(),
-  statusReason: v.optional(v.string()),
-  components: v.any(),
-  updatedAt: v.number(),
-});
+/** A template as the dashboard lists it: no tenancy and no provider ids. */
+export const vTemplateView = doc(schema, "templates").omit(
+  "_creationTime",
+  "organizationId",
+  "environment",
+  "businessAccountId",
+  "providerTemplateId",
+);
 
 function view(t: Doc<"templates">) {
-  return {
-    _id: t._id,
-    connectionId: t.connectionId,
-    name: t.name,
-    language: t.language,
-    category: t.category,
-    parameterFormat: t.parameterFormat,
-    status: t.status,
-    ...(t.statusReason !== undefined ? { statusReason: t.statusReason } : {}),
-    components: t.components,
-    updatedAt: t.updatedAt,
-  };
+  return project(t, vTemplateView);
 }
 
 /** The templates of one number, with their review status. */
@@ -116,13 +107,13 @@ export const create = orgAdminAction({
     ) {
       throw appError("TEMPLATE_INVALID", "Every component needs a type.");
     }
-    const problems = templateDefinitionProblems(definition);
+    const problems = await ctx.runAction(internal.whatsapp.templateDefinitions.check, definition);
     if (problems.length > 0) throw appError("TEMPLATE_INVALID", problems.join(" "));
     await ctx.runQuery(internal.whatsapp.templates.checkConnection, {
       tenant: ctx.tenant,
       connectionId: args.connectionId,
     });
-    return await ctx.runAction(internal.whatsapp.provider.createTemplate, {
+    return await ctx.runAction(internal.whatsapp.providerTemplates.createTemplate, {
       ...definition,
       connectionId: args.connectionId,
       category: args.category,
@@ -139,7 +130,7 @@ export const remove = orgAdminAction({
       tenant: ctx.tenant,
       templateId,
     });
-    await ctx.runAction(internal.whatsapp.provider.deleteTemplate, { templateId });
+    await ctx.runAction(internal.whatsapp.providerTemplates.deleteTemplate, { templateId });
     return null;
   },
 });
@@ -153,11 +144,14 @@ export const sync = orgAction({
       tenant: ctx.tenant,
       connectionId,
     });
-    return await ctx.runAction(internal.whatsapp.provider.syncTemplates, { connectionId });
+    return await ctx.runAction(internal.whatsapp.providerTemplates.syncTemplates, {
+      connectionId,
+      trigger: "manual",
+    });
   },
 });
 
-// --- Internal: written by provider.ts and by template status webhooks -------------------------
+// --- Internal: written by provider.ts and by template webhooks -------------------------------
 
 export const getInternal = internalQuery({
   args: { templateId: v.id("templates") },
@@ -169,131 +163,31 @@ export const removeLocal = internalMutation({
   returns: v.null(),
   handler: async (ctx, { templateId }) => {
     if ((await ctx.db.get("templates", templateId)) !== null) {
-      await ctx.db.delete("templates", templateId);
+      await removeTemplate(ctx, templateId);
     }
     return null;
   },
 });
 
-/** Stores a template as the provider describes it (insert or update by name and language). */
+/** Stores a template the provider just created (provider.ts). */
 export const upsertFromProvider = internalMutation({
   args: {
     connectionId: v.id("whatsappConnections"),
     businessAccountId: v.string(),
-    template: v.object({
-      providerTemplateId: v.optional(v.string()),
-      name: v.string(),
-      language: v.string(),
-      category: vTemplateCategory,
-      parameterFormat: vParameterFormat,
-      status: v.string(),
-      components: v.any(),
-    }),
+    template: vProviderTemplate,
   },
   returns: v.id("templates"),
   handler: async (ctx, { connectionId, businessAccountId, template }) => {
     const connection = await ctx.db.get("whatsappConnections", connectionId);
     if (connection === null) throw new Error("Unknown connection.");
-    const existing = await ctx.db
-      .query("templates")
-      .withIndex("by_connectionId_and_name_and_language", (q) =>
-        q
-          .eq("connectionId", connectionId)
-          .eq("name", template.name)
-          .eq("language", template.language),
-      )
-      .first();
-    const fields = {
-      businessAccountId,
-      ...(template.providerTemplateId !== undefined
-        ? { providerTemplateId: template.providerTemplateId }
-        : {}),
-      category: template.category,
-      parameterFormat: template.parameterFormat,
-      status: template.status.toUpperCase(),
-      components: template.components,
-      updatedAt: Date.now(),
-    };
-    if (existing !== null) {
-      await ctx.db.patch("templates", existing._id, fields);
-      return existing._id;
-    }
-    return await ctx.db.insert("templates", {
-      organizationId: connection.organizationId,
-      environment: connection.environment,
-      connectionId,
-      name: template.name,
-      language: template.language,
-      ...fields,
-    });
+    return await storeTemplate(ctx, connection, businessAccountId, template, Date.now());
   },
 });
 
-export type TemplateStatusUpdate = {
-  businessAccountId: string;
-  providerTemplateId?: string;
-  name?: string;
-  language?: string;
-  status: string;
-  reason?: string;
-  at: number;
-};
-
 /**
- * A template status webhook (`message_template_status_update`: APPROVED, REJECTED, PAUSED,
- * DISABLED, DELETED, ...): updates every stored copy on that WABA (several numbers may share
- * one), found by provider id or by name and language. `connectionIds`, when given, limits the
- * update to the numbers whose signature verified the delivery. Returns the rows changed.
+ * A template status change applied as a `message_template_status_update` webhook would be, on
+ * every number of the WABA (tests and tools); trusts its caller. Returns the rows changed.
  */
-export async function applyTemplateStatus(
-  ctx: MutationCtx,
-  update: TemplateStatusUpdate,
-  connectionIds?: Id<"whatsappConnections">[],
-): Promise<Doc<"templates">[]> {
-  let rows: Doc<"templates">[] = [];
-  if (update.providerTemplateId !== undefined) {
-    rows = await ctx.db
-      .query("templates")
-      .withIndex("by_providerTemplateId", (q) =>
-        q.eq("providerTemplateId", update.providerTemplateId),
-      )
-      .take(50);
-  }
-  if (rows.length === 0 && update.name !== undefined && update.language !== undefined) {
-    rows = await ctx.db
-      .query("templates")
-      .withIndex("by_businessAccountId_and_name_and_language", (q) =>
-        q
-          .eq("businessAccountId", update.businessAccountId)
-          .eq("name", update.name!)
-          .eq("language", update.language!),
-      )
-      .take(50);
-  }
-  rows = rows.filter(
-    (row) =>
-      row.businessAccountId === update.businessAccountId &&
-      (connectionIds === undefined || connectionIds.includes(row.connectionId)),
-  );
-  const status = update.status.toUpperCase();
-  for (const row of rows) {
-    if (status === "DELETED") {
-      await ctx.db.delete("templates", row._id);
-      continue;
-    }
-    await ctx.db.patch("templates", row._id, {
-      status,
-      statusReason: update.reason && update.reason !== "NONE" ? update.reason : undefined,
-      ...(update.providerTemplateId !== undefined
-        ? { providerTemplateId: update.providerTemplateId }
-        : {}),
-      updatedAt: update.at,
-    });
-  }
-  return rows;
-}
-
-/** `applyTemplateStatus` for callers outside a mutation (tests, tools); trusts its caller. */
 export const applyStatusUpdate = internalMutation({
   args: {
     businessAccountId: v.string(),
@@ -304,6 +198,13 @@ export const applyStatusUpdate = internalMutation({
     reason: v.optional(v.string()),
   },
   returns: v.number(),
-  handler: async (ctx, args) =>
-    (await applyTemplateStatus(ctx, { ...args, at: Date.now() })).length,
+  handler: async (ctx, args) => {
+    const outcome = await applyTemplateEvent(
+      ctx,
+      { ...args, kind: "template", event: "status" },
+      undefined,
+      Date.now(),
+    );
+    return outcome.rows;
+  },
 });

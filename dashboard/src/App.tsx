@@ -1,69 +1,47 @@
 /**
- * The signed-in dashboard: provisions the organization on first visit, then shows one
- * environment at a time — the inbox, the numbers and who handles them, the agents, and the
- * activity (webhook deliveries with replay, agent runs).
+ * The signed-in dashboard: provisions the organization on first visit, then hands over to the
+ * router (every page, thread and setting has a URL; see routes.tsx).
  */
 import { useMutation } from "convex/react";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { BrowserRouter } from "react-router";
 import { api } from "../../convex/_generated/api";
-import type { Environment } from "../../convex/lib/validators";
-import { Agents } from "./Agents";
-import { Deliveries } from "./Deliveries";
-import { Inbox } from "./Inbox";
-import { Numbers } from "./Numbers";
-import { errorMessage } from "./errors";
-import "./styles.css";
+import { errorMessage } from "./lib/errors";
+import { WhoContext, type Who } from "./lib/who";
+import { AppRoutes } from "./routes";
+import { ErrorPanel, PageLoader } from "./ui/States";
+import { Center, Box } from "@mantine/core";
 
-type Tab = "inbox" | "numbers" | "agents" | "activity";
-
-export function App() {
+export function App({ identity }: { identity: ReactNode }) {
   const ensure = useMutation(api.organizations.ensure);
-  const [who, setWho] = useState<{ organizationName: string; role: string } | null>(null);
+  const [who, setWho] = useState<Who | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [environment, setEnvironment] = useState<Environment>("development");
-  const [tab, setTab] = useState<Tab>("inbox");
-  useEffect(() => {
+  const provision = useCallback(() => {
+    setError(null);
     ensure({})
       .then(setWho)
       .catch((e: unknown) => setError(errorMessage(e)));
   }, [ensure]);
-  if (error) return <p role="alert">{error}</p>;
-  if (who === null) return <p>Preparing your organization…</p>;
+  useEffect(provision, [provision]);
+  if (error) {
+    return (
+      <Center mih="100vh" p="md">
+        <Box maw={560}>
+          <ErrorPanel
+            title="Could not open your organization"
+            message={error}
+            onRetry={provision}
+          />
+        </Box>
+      </Center>
+    );
+  }
+  if (who === null) return <PageLoader label="Preparing your organization…" />;
   return (
-    <div className="app">
-      <header>
-        <strong>Switchboard</strong>
-        <span className="muted">
-          {who.organizationName} · {who.role}
-        </span>
-        <nav>
-          {(["inbox", "numbers", "agents", "activity"] as const).map((name) => (
-            <button
-              key={name}
-              className={tab === name ? "active" : ""}
-              onClick={() => setTab(name)}
-            >
-              {name}
-            </button>
-          ))}
-        </nav>
-        <label>
-          Environment{" "}
-          <select
-            value={environment}
-            onChange={(e) => setEnvironment(e.target.value as Environment)}
-          >
-            <option value="development">development</option>
-            <option value="production">production</option>
-          </select>
-        </label>
-      </header>
-      <main>
-        {tab === "inbox" && <Inbox environment={environment} />}
-        {tab === "numbers" && <Numbers environment={environment} />}
-        {tab === "agents" && <Agents environment={environment} />}
-        {tab === "activity" && <Deliveries environment={environment} />}
-      </main>
-    </div>
+    <WhoContext.Provider value={who}>
+      <BrowserRouter>
+        <AppRoutes identity={identity} />
+      </BrowserRouter>
+    </WhoContext.Provider>
   );
 }

@@ -1,89 +1,44 @@
 /**
  * Dashboard entry: connects to the Convex deployment named by VITE_CONVEX_URL. In production it
- * signs in with Clerk (JWT template `convex`, organizations on); offline (`npm run local` sets
- * VITE_SWITCHBOARD_LOCAL_AUTH) it uses the local runtime's issuer as the demo org's admin.
+ * signs in with Clerk (JWT template `convex`, organizations on; loaded only then); offline
+ * (`npm run local` sets VITE_SWITCHBOARD_LOCAL_AUTH) it uses the local runtime's issuer as the
+ * demo org's admin.
  */
-import { ClerkProvider, OrganizationSwitcher, SignIn, useAuth } from "@clerk/clerk-react";
-import {
-  Authenticated,
-  AuthLoading,
-  ConvexProviderWithAuth,
-  ConvexReactClient,
-  Unauthenticated,
-} from "convex/react";
-import { ConvexProviderWithClerk } from "convex/react-clerk";
-import { StrictMode, useCallback, useMemo, type ReactNode } from "react";
+import "@mantine/core/styles.css";
+import { MantineProvider } from "@mantine/core";
+import { ConvexReactClient } from "convex/react";
+import { lazy, StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
-import { App } from "./App";
+import { LocalRoot } from "./auth/LocalRoot";
+import { SetupMissing } from "./auth/SetupMissing";
+import { cssVariablesResolver, theme } from "./theme";
+import { PageLoader } from "./ui/States";
 
 const convexUrl = import.meta.env.VITE_CONVEX_URL as string | undefined;
 const clerkKey = import.meta.env.VITE_CLERK_PUBLISHABLE_KEY as string | undefined;
 const localAuthUrl = import.meta.env.VITE_SWITCHBOARD_LOCAL_AUTH as string | undefined;
 /** One client for the page's lifetime (it holds the WebSocket and the query cache). */
 const convex = convexUrl ? new ConvexReactClient(convexUrl) : null;
-
-/** Local sign-in: tokens from the local runtime's issuer (`/local/token`), no accounts. */
-function useLocalAuth() {
-  const fetchAccessToken = useCallback(async () => {
-    const response = await fetch(localAuthUrl!);
-    if (!response.ok) return null;
-    const { token } = (await response.json()) as { token: string };
-    return token;
-  }, []);
-  return useMemo(
-    () => ({ isLoading: false, isAuthenticated: true, fetchAccessToken }),
-    [fetchAccessToken],
-  );
-}
-
-function Gate({ children }: { children: ReactNode }) {
-  return (
-    <>
-      <AuthLoading>Loading…</AuthLoading>
-      <Unauthenticated>{children}</Unauthenticated>
-    </>
-  );
-}
+const ClerkRoot = lazy(() => import("./auth/ClerkRoot"));
 
 function Root() {
-  if (convex && localAuthUrl) {
-    return (
-      <ConvexProviderWithAuth client={convex} useAuth={useLocalAuth}>
-        <Gate>
-          <p>The local runtime refused the local sign-in token. Restart `npm run local`.</p>
-        </Gate>
-        <Authenticated>
-          <p>Signed in locally as the Demo Org admin.</p>
-          <App />
-        </Authenticated>
-      </ConvexProviderWithAuth>
-    );
-  }
-  if (!convex || !clerkKey) {
-    return (
-      <p>
-        Set VITE_CONVEX_URL and VITE_CLERK_PUBLISHABLE_KEY (see .env.example) to use the dashboard,
-        or run `npm run local`.
-      </p>
-    );
-  }
+  if (convex && localAuthUrl) return <LocalRoot client={convex} tokenUrl={localAuthUrl} />;
+  if (!convex || !clerkKey) return <SetupMissing />;
   return (
-    <ClerkProvider publishableKey={clerkKey}>
-      <ConvexProviderWithClerk client={convex} useAuth={useAuth}>
-        <Gate>
-          <SignIn />
-        </Gate>
-        <Authenticated>
-          <OrganizationSwitcher hidePersonal />
-          <App />
-        </Authenticated>
-      </ConvexProviderWithClerk>
-    </ClerkProvider>
+    <Suspense fallback={<PageLoader label="Loading sign-in…" />}>
+      <ClerkRoot client={convex} publishableKey={clerkKey} />
+    </Suspense>
   );
 }
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <Root />
+    <MantineProvider
+      theme={theme}
+      cssVariablesResolver={cssVariablesResolver}
+      defaultColorScheme="auto"
+    >
+      <Root />
+    </MantineProvider>
   </StrictMode>,
 );

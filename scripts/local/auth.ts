@@ -25,6 +25,8 @@ export type LocalClaims = {
   org_id: string;
   org_role: "org:admin" | "org:member";
   org_name: string;
+  /** Clerk's `org_permissions`, e.g. `org:production:manage` for a member allowed in production. */
+  org_permissions?: string[];
 };
 
 /** The identity handed to the engine (`ctx.auth.getUserIdentity()`). */
@@ -81,7 +83,12 @@ export async function loadIssuer(keyPath: string | null): Promise<Issuer> {
   return {
     publicJwk: { ...publicJwk, alg: "ES256", use: "sig", kid: "local" },
     sign: (claims, ttlSeconds = 12 * 3600) =>
-      new SignJWT({ org_id: claims.org_id, org_role: claims.org_role, org_name: claims.org_name })
+      new SignJWT({
+        org_id: claims.org_id,
+        org_role: claims.org_role,
+        org_name: claims.org_name,
+        ...(claims.org_permissions ? { org_permissions: claims.org_permissions } : {}),
+      })
         .setProtectedHeader({ alg: "ES256", kid: "local" })
         .setIssuer(LOCAL_ISSUER)
         .setAudience(LOCAL_AUDIENCE)

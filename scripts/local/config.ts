@@ -7,7 +7,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
-export const LOCAL_DIR = path.join(ROOT, ".local");
+/** Where the runtime keeps its state (`SWITCHBOARD_LOCAL_DIR` moves it, e.g. for tests). */
+export const LOCAL_DIR = process.env.SWITCHBOARD_LOCAL_DIR
+  ? path.resolve(process.env.SWITCHBOARD_LOCAL_DIR)
+  : path.join(ROOT, ".local");
 export const STATE_PATH = path.join(LOCAL_DIR, "state.json");
 export const KEY_PATH = path.join(LOCAL_DIR, "issuer-key.json");
 

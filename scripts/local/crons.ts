@@ -2,6 +2,7 @@
  * The local runtime's cron runner: reads the jobs registered in `convex/crons.ts` (convex-test
  * has no crons) and runs each on its schedule (interval, hourly, daily, weekly, monthly or a
  * cron expression, all in UTC), one run at a time per job. Failures are logged, not retried.
+ * When the local clock is moved ahead, every job is re-armed from the new time.
  */
 import { CronExpressionParser } from "cron-parser";
 import { makeFunctionReference } from "convex/server";
@@ -90,8 +91,10 @@ export async function startCrons(
   const arm = (job: CronSpec, at: number) => {
     if (stopped) return;
     const delay = at - Date.now();
+    const key = job.name + JSON.stringify(job.args);
+    clearTimeout(timers.get(key));
     timers.set(
-      job.name + JSON.stringify(job.args),
+      key,
       setTimeout(
         () => {
           if (delay > MAX_TIMER) return arm(job, at);
@@ -103,11 +106,17 @@ export async function startCrons(
       ),
     );
   };
-  for (const job of jobs) arm(job, nextRun(job.schedule, Date.now()));
+  const armAll = () => {
+    for (const job of jobs) arm(job, nextRun(job.schedule, Date.now()));
+  };
+  armAll();
+  // After the clock moves ahead, each job's next run is counted from the new time.
+  const unsubscribe = engine.onClockChange(armAll);
   return {
     jobs: jobs.map((j) => j.name),
     stop: () => {
       stopped = true;
+      unsubscribe();
       for (const timer of timers.values()) clearTimeout(timer);
     },
   };

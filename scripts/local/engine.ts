@@ -1,16 +1,25 @@
 /**
  * The local runtime's engine: convex-test's in-process Convex implementation, loaded in plain
  * Node with every module of `convex/` and the components named in `convex/convex.config.ts`
- * (nested ones too), its state restored from and written back to a JSON file under `.local/`.
- * See convex-notes §2; the snapshot/commit-hook/timer-clamp APIs come from patches/convex-test+*.
+ * (nested ones too), with index-backed reads (indexes.ts) and durable state: a snapshot under
+ * `.local/` plus an append-only commit log (durability.ts). The snapshot, commit-hook and timer
+ * APIs come from patches/convex-test+*.patch.
  */
-import { convexTest, type EngineSnapshot } from "convex-test";
+import { convexTest } from "convex-test";
 import type { SchemaDefinition, GenericSchema } from "convex/server";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { advanceClock } from "./clock";
+import {
+  openDurableStore,
+  recoverState,
+  removeState,
+  type DurableStore,
+  type Recovered,
+} from "./durability";
+import { installIndexes } from "./indexes";
 
 export type ModuleMap = Record<string, () => Promise<Record<string, unknown>>>;
 export type FunctionKind = "query" | "mutation" | "action";
@@ -20,29 +29,40 @@ export type ConvexEngine = ReturnType<typeof convexTest>;
 export type EngineOptions = {
   /** Repository root (the folder holding `convex/`). */
   root: string;
-  /** Where the state lives; `null` keeps it in memory only. */
+  /** The snapshot file (its commit logs sit next to it); `null` keeps state in memory only. */
   statePath: string | null;
-  /** Start from an empty database, deleting the state file. */
+  /** Start from an empty database, deleting the snapshot and logs. */
   reset?: boolean;
-  /** Delay between a commit and the snapshot write (coalesces bursts). */
-  snapshotDelayMs?: number;
+  /** Commit-log bytes after which the state is compacted into the snapshot. */
+  compactBytes?: number;
+  /** Answer queries by scanning, as convex-test does (benchmarks compare against it). */
+  fullScan?: boolean;
+  /** Continuous transaction work after which it lets other requests in (default 4 ms). */
+  yieldAfterMs?: number;
 };
 
 export type Engine = {
   t: ConvexEngine;
   /** Component instance paths registered, e.g. `rateLimiter`, `rateLimiter/batchWorker`. */
   components: string[];
+  /** What start-up recovered from disk (null when state is in memory only). */
+  recovered: Pick<Recovered, "replayed" | "droppedBytes" | "seq"> | null;
   /** The kind and visibility of an app function (`module:export`), or null when none exists. */
   functionInfo(udfPath: string): Promise<FunctionInfo | null>;
   /** Subscribes to committed writes (mutations, scheduled functions, crons, HTTP actions). */
   onCommit(listener: () => void): () => void;
-  /** Writes the snapshot now (also done automatically after commits). */
+  /** Resolves once every commit made so far is on disk (answer callers after this). */
   flush(): Promise<void>;
-  /** Flushes, cancels timers and listeners. */
+  /** Writes the whole state into the snapshot and drops the commit logs it covers. */
+  compact(): Promise<void>;
+  /** Moves the clock ahead (see clock.ts) and re-arms timers that depend on it. */
+  advanceClock(ms: number): number;
+  /** Subscribes to clock moves (the cron runner re-arms its jobs). */
+  onClockChange(listener: () => void): () => void;
+  /** Flushes, compacts, cancels timers and listeners. */
   close(): Promise<void>;
 };
 
-let writes = 0;
 const SKIP = /(\.d\.ts|\.map|\.test\.[jt]s|\.spec\.[jt]s)$/;
 
 /** Every `.ts`/`.js` file under `dir`, keyed by its real path (the `_generated` key locates the root). */
@@ -55,7 +75,10 @@ export function moduleMap(dir: string): ModuleMap {
         if (entry.name !== "node_modules") walk(full);
       } else if (/\.(ts|js|mjs)$/.test(entry.name) && !SKIP.test(entry.name)) {
         const url = pathToFileURL(full).href;
-        map[full] = () => import(url) as Promise<Record<string, unknown>>;
+        // Loaded once: every function call resolves its module, and a repeated `import()`
+        // still goes through the loader hooks (tsx), which costs far more than the call.
+        let loaded: Promise<Record<string, unknown>> | undefined;
+        map[full] = () => (loaded ??= import(url) as Promise<Record<string, unknown>>);
       }
     }
   };
@@ -113,85 +136,53 @@ async function importDefault<T>(file: string): Promise<T> {
   return mod.default;
 }
 
-/** Loads the state file; a missing or unreadable file means an empty database. */
-export function readState(statePath: string): EngineSnapshot | null {
-  if (!existsSync(statePath)) return null;
-  return JSON.parse(readFileSync(statePath, "utf8")) as EngineSnapshot;
+/** Restores the last durable state (snapshot + commit log) and opens the log for new commits. */
+async function openState(
+  t: ConvexEngine,
+  statePath: string,
+  components: string[],
+  options: EngineOptions,
+): Promise<{ store: DurableStore; recovered: Recovered }> {
+  mkdirSync(path.dirname(statePath), { recursive: true });
+  if (options.reset) removeState(statePath);
+  const recovered = recoverState(statePath);
+  if (recovered.droppedBytes > 0) {
+    console.warn(`[local] dropped ${recovered.droppedBytes} bytes of a torn commit-log record`);
+  }
+  const state = recovered.snapshot;
+  if (state !== null) {
+    // Components removed from convex.config.ts since the last run: drop their state.
+    const known = new Set(["", ...components]);
+    for (const key of Object.keys(state.components)) {
+      if (!known.has(key)) delete state.components[key];
+    }
+    await t.restore(state);
+  }
+  return { store: openDurableStore(t, statePath, recovered, options), recovered };
 }
 
-export async function createEngine(options: EngineOptions): Promise<Engine> {
-  const convexDir = path.join(options.root, "convex");
-  const modules = moduleMap(convexDir);
-  const schemaFile = ["schema.ts", "schema.js"]
-    .map((f) => path.join(convexDir, f))
-    .find((f) => existsSync(f));
-  const schema = schemaFile
-    ? await importDefault<SchemaDefinition<GenericSchema, boolean>>(schemaFile)
-    : undefined;
-  const t = convexTest({ schema, modules });
+type Registered = {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+  isHttp?: boolean;
+  isPublic?: boolean;
+};
 
-  const components = componentTree(options.root);
-  for (const c of components) {
-    const componentSchema = await importDefault<SchemaDefinition<GenericSchema, boolean>>(
-      path.join(c.dir, "schema.js"),
-    );
-    t.registerComponent(c.instancePath, componentSchema, moduleMap(c.dir));
-  }
-
-  const statePath = options.statePath;
-  if (statePath !== null) {
-    if (options.reset) rmSync(statePath, { force: true });
-    const state = readState(statePath);
-    if (state !== null) {
-      // Components removed from convex.config.ts since the last run: drop their state.
-      const known = new Set(["", ...components.map((c) => c.instancePath)]);
-      for (const key of Object.keys(state.components)) {
-        if (!known.has(key)) delete state.components[key];
-      }
-      await t.restore(state);
-    }
-  }
-
-  let writeTimer: NodeJS.Timeout | null = null;
-  let writing: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    if (writeTimer !== null) clearTimeout(writeTimer);
-    writeTimer = null;
-    if (statePath === null) return;
-    const run = writing.then(async () => {
-      const snap = await t.snapshot();
-      mkdirSync(path.dirname(statePath), { recursive: true });
-      const tmp = `${statePath}.${process.pid}.${++writes}.tmp`;
-      await writeFile(tmp, JSON.stringify(snap));
-      renameSync(tmp, statePath);
-    });
-    writing = run.catch((error: unknown) => console.error("[local] snapshot failed", error));
-    await run;
-  };
-  const unsubscribeSnapshots = t.onCommit(() => {
-    if (statePath === null || writeTimer !== null) return;
-    writeTimer = setTimeout(() => {
-      writeTimer = null;
-      void flush().catch(() => undefined);
-    }, options.snapshotDelayMs ?? 100);
-  });
-
-  const functionInfo = async (udfPath: string): Promise<FunctionInfo | null> => {
+/** Looks up `module:export` in a module map: its kind and visibility, or null. */
+function functionLookup(modules: ModuleMap, convexDir: string) {
+  const byPath = new Map(
+    Object.entries(modules).map(([file, load]) => [
+      file.slice(convexDir.length + 1).replace(/\.[^.]+$/, ""),
+      load,
+    ]),
+  );
+  return async (udfPath: string): Promise<FunctionInfo | null> => {
     const [modulePath, exportName = "default"] = udfPath.split(":");
     if (!modulePath || modulePath.includes("..") || modulePath.startsWith("_")) return null;
-    const key = Object.keys(modules).find(
-      (k) => k.slice(convexDir.length + 1).replace(/\.[^.]+$/, "") === modulePath,
-    );
-    if (key === undefined) return null;
-    const mod = await modules[key]!();
-    type Registered = {
-      isQuery?: boolean;
-      isMutation?: boolean;
-      isAction?: boolean;
-      isHttp?: boolean;
-      isPublic?: boolean;
-    };
-    const fn = mod[exportName] as Registered | undefined;
+    const load = byPath.get(modulePath);
+    if (load === undefined) return null;
+    const fn = (await load())[exportName] as Registered | undefined;
     if (typeof fn !== "function" && (typeof fn !== "object" || fn === null)) return null;
     const kind = fn.isQuery
       ? "query"
@@ -202,20 +193,70 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           : fn.isHttp
             ? "httpAction"
             : null;
-    if (kind === null) return null;
-    return { kind, isPublic: fn.isPublic === true };
+    return kind === null ? null : { kind, isPublic: fn.isPublic === true };
   };
+}
+
+/** convex-test loaded with the app's schema and modules and every component registered. */
+async function loadEngine(root: string, convexDir: string, modules: ModuleMap) {
+  const schemaFile = ["schema.ts", "schema.js"]
+    .map((f) => path.join(convexDir, f))
+    .find((f) => existsSync(f));
+  const schema = schemaFile
+    ? await importDefault<SchemaDefinition<GenericSchema, boolean>>(schemaFile)
+    : undefined;
+  const t = convexTest({ schema, modules });
+  const components = componentTree(root);
+  for (const c of components) {
+    const componentSchema = await importDefault<SchemaDefinition<GenericSchema, boolean>>(
+      path.join(c.dir, "schema.js"),
+    );
+    t.registerComponent(c.instancePath, componentSchema, moduleMap(c.dir));
+  }
+  return { t, components: components.map((c) => c.instancePath) };
+}
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const convexDir = path.join(options.root, "convex");
+  const modules = moduleMap(convexDir);
+  const { t, components } = await loadEngine(options.root, convexDir, modules);
+  // A long transaction must not hold the event loop: requests are still accepted and queued.
+  t.yieldEvery(options.yieldAfterMs ?? 4);
+  const opened =
+    options.statePath === null ? null : await openState(t, options.statePath, components, options);
+  if (!options.fullScan) installIndexes(t);
+  if (opened !== null && opened.recovered.replayed > 0) {
+    // Start from a fresh snapshot so the next start replays nothing.
+    opened.store.compact().catch((error: unknown) => console.error("[local] compaction", error));
+  }
+  const clockListeners = new Set<() => void>();
+  const recovered = opened?.recovered ?? null;
 
   return {
     t,
-    components: components.map((c) => c.instancePath),
-    functionInfo,
+    components,
+    recovered: recovered && {
+      replayed: recovered.replayed,
+      droppedBytes: recovered.droppedBytes,
+      seq: recovered.seq,
+    },
+    functionInfo: functionLookup(modules, convexDir),
     onCommit: (listener) => t.onCommit(() => listener()),
-    flush,
+    flush: () => opened?.store.flushed() ?? Promise.resolve(),
+    compact: () => opened?.store.compact() ?? Promise.resolve(),
+    advanceClock: (ms) => {
+      const now = advanceClock(ms);
+      t.rearmTimers();
+      for (const listener of clockListeners) listener();
+      return now;
+    },
+    onClockChange: (listener) => {
+      clockListeners.add(listener);
+      return () => clockListeners.delete(listener);
+    },
     close: async () => {
-      unsubscribeSnapshots();
-      await flush();
       t.dispose();
+      await opened?.store.close();
     },
   };
 }

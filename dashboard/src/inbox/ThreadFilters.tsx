@@ -1,0 +1,65 @@
+/** Filters above the thread list: owner, number, window, and a search by name or phone. */
+import { Group, SegmentedControl, Select, Stack, TextInput } from "@mantine/core";
+import { IconSearch } from "@tabler/icons-react";
+import type { ConnectionView } from "./types";
+import type { InboxFilters } from "./filters";
+
+type Props = {
+  filters: InboxFilters;
+  onChange: (patch: Partial<InboxFilters>) => void;
+  connections: ConnectionView[];
+};
+
+export function ThreadFilters({ filters, onChange, connections }: Props) {
+  return (
+    <Stack gap="xs">
+      <TextInput
+        aria-label="Search conversations"
+        placeholder="Search name or phone"
+        leftSection={<IconSearch size={14} />}
+        value={filters.q}
+        onChange={(e) => onChange({ q: e.currentTarget.value })}
+        size="xs"
+      />
+      <SegmentedControl
+        size="xs"
+        fullWidth
+        aria-label="Owner"
+        value={filters.owner}
+        onChange={(owner) => onChange({ owner: owner as InboxFilters["owner"] })}
+        data={[
+          { value: "all", label: "All" },
+          { value: "ai", label: "AI" },
+          { value: "needs_human", label: "Needs human" },
+          { value: "human", label: "Human" },
+        ]}
+      />
+      <Group grow gap="xs">
+        <Select
+          size="xs"
+          aria-label="Number"
+          placeholder="All numbers"
+          clearable
+          value={filters.number}
+          onChange={(number) => onChange({ number })}
+          data={connections.map((c) => ({
+            value: c._id,
+            label: `${c.label} ${c.phoneNumber ?? ""}`,
+          }))}
+        />
+        <Select
+          size="xs"
+          aria-label="24-hour window"
+          value={filters.window}
+          allowDeselect={false}
+          onChange={(value) => onChange({ window: (value ?? "all") as InboxFilters["window"] })}
+          data={[
+            { value: "all", label: "Any window" },
+            { value: "open", label: "Window open" },
+            { value: "closed", label: "Window closed" },
+          ]}
+        />
+      </Group>
+    </Stack>
+  );
+}

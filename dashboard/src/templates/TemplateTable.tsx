@@ -1,0 +1,114 @@
+/** The list of a number's templates with their review status, and delete (its name stays locked for 30 days). */
+import { Badge, Group, Table, Text, Tooltip } from "@mantine/core";
+import { useAction } from "convex/react";
+import type { FunctionReturnType } from "convex/server";
+import { api } from "../../../convex/_generated/api";
+import { isSendable } from "../inbox/templateForm";
+import { useEnvironment } from "../lib/environment";
+import { formatTime } from "../lib/format";
+import { useIsAdmin } from "../lib/who";
+import { ConfirmButton } from "../ui/ConfirmButton";
+
+type Template = FunctionReturnType<typeof api.whatsapp.templates.list>[number];
+
+const STATUS_COLOR: Record<string, string> = {
+  APPROVED: "teal",
+  PENDING: "yellow",
+  REJECTED: "red",
+  PAUSED: "orange",
+  DISABLED: "gray",
+  IN_APPEAL: "violet",
+};
+
+function parts(t: Template): string {
+  const list = Array.isArray(t.components)
+    ? (t.components as { type: string; format?: string }[])
+    : [];
+  return list
+    .map((c) =>
+      c.type.toUpperCase() === "HEADER"
+        ? `header ${String(c.format ?? "").toLowerCase()}`
+        : c.type.toLowerCase(),
+    )
+    .join(" · ");
+}
+
+export function TemplateTable({ templates }: { templates: Template[] }) {
+  const environment = useEnvironment();
+  const remove = useAction(api.whatsapp.templates.remove);
+  const admin = useIsAdmin();
+  return (
+    <Table.ScrollContainer minWidth={760}>
+      <Table verticalSpacing="sm" highlightOnHover>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Category</Table.Th>
+            <Table.Th>Parts</Table.Th>
+            <Table.Th>Updated</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {templates.map((t) => (
+            <Table.Tr key={t._id}>
+              <Table.Td>
+                <Text fw={600} size="sm" ff="monospace">
+                  {t.name}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {t.language}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  <Tooltip label={t.statusReason ?? t.status} disabled={!t.statusReason}>
+                    <Badge color={STATUS_COLOR[t.status.toUpperCase()] ?? "gray"}>{t.status}</Badge>
+                  </Tooltip>
+                  {isSendable(t) && (
+                    <Badge variant="outline" color="teal" size="sm">
+                      sendable from the inbox
+                    </Badge>
+                  )}
+                </Group>
+                {t.statusReason && (
+                  <Text size="xs" c="red">
+                    {t.statusReason}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{t.category}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="xs" c="dimmed">
+                  {parts(t)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="xs" c="dimmed">
+                  {formatTime(t.updatedAt)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <ConfirmButton
+                  size="xs"
+                  variant="subtle"
+                  color="red"
+                  disabled={!admin}
+                  title={`Delete ${t.name}?`}
+                  confirmLabel="Delete template"
+                  message="It is deleted at Meta in every language. Meta keeps the name locked for 30 days: a new template cannot reuse it until then."
+                  onConfirm={() => remove({ environment, templateId: t._id })}
+                >
+                  Delete
+                </ConfirmButton>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
