@@ -72,7 +72,7 @@ export const inboxTables = {
     /** Sort key inside the thread: WhatsApp timestamp for inbound, creation time otherwise. */
     createdAt: v.number(),
     /**
-     * Arrival order inside the thread (1, 2, …, stamped when stored: inbox/threads.ts). A
+     * Arrival order inside the thread (1, 2, …, stamped by `insertMessage` in inbox/messages.ts). A
      * customer message written before our reply but delivered after it comes after the reply
      * here, though its WhatsApp timestamp is earlier. Absent on rows stored before it existed.
      */
