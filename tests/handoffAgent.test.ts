@@ -1,5 +1,5 @@
 /**
- * The agent side of human handoff (issue 7): the seed-001 story end to end (handoff tool, AI
+ * The agent side of human handoff: the single-number handoff story end to end (handoff tool, AI
  * silent while a human owns the thread, human replies sent, release, the next day's prompt
  * carries the human's resolution), tenant escalation keywords checked before the model,
  * repeated-failure handoff, agent-to-agent handoff, and the follow-up and lead tools.

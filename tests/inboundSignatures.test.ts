@@ -28,7 +28,7 @@ import {
   post,
 } from "./fixtures/webhooks";
 
-// Test vectors of whatsapp-platform.md §3 (computed with Python's hmac).
+// Published signature test vectors for the Kapso and Meta schemes (computed with Python's hmac).
 const KAPSO_VECTOR_BODY =
   '{"message":{"id":"wamid.TEST1","timestamp":"1730092800","type":"text","text":{"body":"Hola"}},"phone_number_id":"123456789012345"}';
 const KAPSO_VECTOR_SIG = "2526c36b5f9b27e25775a0b87a8bc01dccb30f5bebe3dad91cf3323c4223ae57";

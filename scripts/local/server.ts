@@ -2,7 +2,8 @@
  * The local runtime's network face. Client port: the Convex sync protocol (WebSocket
  * `/api/<v>/sync`, sync.ts) and `/api/*` + `/local/*` (clientHttp.ts), so the unmodified
  * ConvexReactClient and ConvexHttpClient work. Site port: HTTP actions (`convex/http.ts`),
- * queued in arrival order (site.ts). Protocol reference: convex-notes §3.
+ * queued in arrival order (site.ts). The sync protocol is the one convex/browser speaks
+ * (messages in sync.ts and protocol.ts).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
