@@ -7,50 +7,13 @@
 import { ConvexHttpClient } from "convex/browser";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { httpCaller, runCli, type Caller } from "../scripts/cli/commands";
+import { cli, fakeCaller } from "./fixtures/cli";
+import { httpCaller, type Caller } from "../scripts/cli/commands";
 import { DEMO_CLAIMS, loadIssuer } from "../scripts/local/auth";
 import { createEngine, type Engine } from "../scripts/local/engine";
 import { startServer, type LocalServer } from "../scripts/local/server";
 import { kapsoInboundBody, postInbound } from "../scripts/simulate";
-import {
-  getFunctionName,
-  makeFunctionReference,
-  type FunctionArgs,
-  type FunctionReference,
-  type FunctionReturnType,
-} from "convex/server";
-
-type Kind = "query" | "mutation" | "action";
-type Call = { kind: Kind; path: string; args: Record<string, unknown> };
-
-/** A Caller that records calls (by function path) and answers from a table keyed by path. */
-function fakeCaller(answers: Record<string, unknown>) {
-  const calls: Call[] = [];
-  const answer =
-    <K extends Kind>(kind: K) =>
-    <F extends FunctionReference<K>>(fn: F, args: FunctionArgs<F>) => {
-      const p = getFunctionName(fn);
-      calls.push({ kind, path: p, args });
-      if (!(p in answers)) return Promise.reject(new Error(`unexpected call ${p}`));
-      const value = answers[p];
-      return value instanceof Error
-        ? Promise.reject(value)
-        : Promise.resolve(value as FunctionReturnType<F>);
-    };
-  const caller: Caller = {
-    query: answer("query"),
-    mutation: answer("mutation"),
-    action: answer("action"),
-  };
-  return { caller, calls };
-}
-
-async function cli(argv: string[], caller: Caller) {
-  const lines: string[] = [];
-  const code = await runCli(argv, caller, (t) => lines.push(t));
-  const text = lines.join("\n");
-  return { code, text, json: argv.includes("--json") ? (JSON.parse(text) as unknown) : null };
-}
+import { makeFunctionReference } from "convex/server";
 
 const env = { environment: "development" };
 const status = {
