@@ -30,6 +30,9 @@ let base: string;
 const snap = screenshotter(SCREENSHOT_DIR);
 const ids: Record<string, string> = {};
 
+/** Polls decide nothing by their deadline: it is a safety net for a loaded machine. */
+const POLL = { timeout: 60_000, interval: 100 };
+
 beforeAll(async () => {
   runtime = await startLocal({
     statePath: null,
@@ -104,7 +107,7 @@ test("an admin connects a Meta-direct number and sees its webhook URL and verify
   ];
   for (const [label, value] of fields) await field(label).fill(value);
   await page.getByRole("button", { name: "Connect number" }).click();
-  await expect.poll(() => page.getByText("Callback URL").count()).toBeGreaterThan(0);
+  await expect.poll(() => page.getByText("Callback URL").count(), POLL).toBeGreaterThan(0);
   const url = await page.locator("pre", { hasText: "/webhook/meta" }).first().innerText();
   expect(url).toBe(`${runtime.urls.httpActions!.replace(/\/$/, "")}/webhook/meta`);
   await page.getByRole("button", { name: "Show the verify token" }).click();
@@ -120,7 +123,7 @@ test("an admin connects a Meta-direct number and sees its webhook URL and verify
 test("an admin creates an agent with an HTTP tool and a knowledge CSV", async () => {
   await open("/agents/new");
   await field("Name").fill("Orders bot");
-  await expect.poll(() => field("Slug").inputValue()).toBe("orders-bot");
+  await expect.poll(() => field("Slug").inputValue(), POLL).toBe("orders-bot");
   await page.getByRole("tab", { name: "HTTP tools" }).click();
   await page.getByRole("button", { name: "Add HTTP tool" }).click();
   await field("Name").fill("order_lookup");
@@ -164,10 +167,10 @@ test("an admin creates a router and tests a message against it before saving", a
   await choose("Fallback agent", /^Support/);
   await page.getByLabel("Customer message").fill("Hello, I want a refund please");
   const result = page.getByTestId("router-test-result");
-  await expect.poll(() => result.textContent()).toContain("Rule matched");
+  await expect.poll(() => result.textContent(), POLL).toContain("Rule matched");
   expect(await result.textContent()).toContain("Orders bot (orders-bot)");
   await page.getByLabel("Customer message").fill("Where is my parcel?");
-  await expect.poll(() => result.textContent()).toContain("Fallback");
+  await expect.poll(() => result.textContent(), POLL).toContain("Fallback");
   await page.getByRole("button", { name: "Create router" }).click();
   await page.waitForURL(/\/routers\/[^/]+$/);
   ids.router = new URL(page.url()).pathname.split("/").pop()!;
@@ -187,7 +190,7 @@ test("a customer's message appears live, the AI's reply reaches read, and a team
     .waitFor({ timeout: 40_000 });
   await snap(page, "inbox-ai-replied");
   await page.getByRole("button", { name: "Take over" }).click();
-  await expect.poll(() => page.getByTestId("owner").textContent()).toBe("Human");
+  await expect.poll(() => page.getByTestId("owner").textContent(), POLL).toBe("Human");
   await page.getByLabel("Reply").fill("Sam here: I've re-sent your parcel today.");
   await page.getByLabel("Reply").press("Enter");
   const human = page.locator(".message.outbound.human", {
@@ -196,7 +199,7 @@ test("a customer's message appears live, the AI's reply reaches read, and a team
   await human.waitFor();
   await human.locator('.ticks:not([data-status="queued"])').waitFor({ timeout: 30_000 });
   await page.getByRole("button", { name: "Release to AI" }).click();
-  await expect.poll(() => page.getByTestId("owner").textContent()).toBe("AI handling");
+  await expect.poll(() => page.getByTestId("owner").textContent(), POLL).toBe("AI handling");
   await page.locator(".handoff-event", { hasText: "Released to the AI" }).first().waitFor();
   ids.thread = new URL(page.url()).pathname.split("/").pop()!;
   await snap(page, "inbox-released");
@@ -217,7 +220,7 @@ test("an admin creates a template, and after the window closes a teammate sends 
   await page.clock.setSystemTime(Date.now());
   await open(`/inbox/${ids.thread}`);
   await page.getByRole("button", { name: "Take over" }).click();
-  await expect.poll(() => page.getByTestId("window").textContent()).toBe("Window closed");
+  await expect.poll(() => page.getByTestId("window").textContent(), POLL).toBe("Window closed");
   await choose("Template", /parcel_update/);
   await field("Body {{1}}").fill("A-7");
   await expect
@@ -254,18 +257,18 @@ test("a delivery that arrived while WhatsApp was disabled is replayed from the a
 test("the keyboard moves between conversations and opens the shortcut sheet and the command menu", async () => {
   await open("/inbox");
   const rows = page.locator("[data-thread-row]");
-  await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => rows.count(), POLL).toBeGreaterThanOrEqual(2);
   const selected = () =>
     page
       .locator('[data-thread-row][aria-current="page"]')
       .evaluateAll((rows) => rows[0]?.getAttribute("href") ?? null);
   await page.locator("body").press("j");
-  await expect.poll(selected).toContain("/inbox/");
+  await expect.poll(selected, POLL).toContain("/inbox/");
   const first = await selected();
   await page.locator("body").press("j");
-  await expect.poll(selected).not.toBe(first);
+  await expect.poll(selected, POLL).not.toBe(first);
   await page.locator("body").press("k");
-  await expect.poll(selected).toBe(first);
+  await expect.poll(selected, POLL).toBe(first);
   expect(first).not.toBeNull();
   expect(page.url()).toContain(first!);
   await page.locator("body").press("Shift+?");
@@ -285,7 +288,9 @@ test("the analytics page shows charts with the day's data", async () => {
   await page.getByText("Messages per day").waitFor({ timeout: 30_000 });
   const conversations = await page.getByLabel(/^Conversations: /).getAttribute("aria-label");
   expect(Number(/Conversations: (\d+)/.exec(conversations ?? "")?.[1])).toBeGreaterThanOrEqual(2);
-  await expect.poll(() => page.locator(".recharts-surface").count()).toBeGreaterThanOrEqual(3);
+  await expect
+    .poll(() => page.locator(".recharts-surface").count(), POLL)
+    .toBeGreaterThanOrEqual(3);
   await snap(page, "analytics");
 }, 60_000);
 
