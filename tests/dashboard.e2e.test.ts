@@ -251,8 +251,14 @@ test("a delivery that arrived while WhatsApp was disabled is replayed from the a
   await page.getByRole("button", { name: "Replay", exact: true }).click();
   await page.getByText(/Replayed/).waitFor();
   await open("/inbox");
-  await page.getByRole("link", { name: /Replay Customer/ }).waitFor({ timeout: 30_000 });
-}, 120_000);
+  await page.getByRole("link", { name: /Replay Customer/ }).click({ timeout: 30_000 });
+  // The replayed message gets its AI reply; waiting for it leaves no work in flight that would
+  // reorder the conversation list under the keyboard test that follows.
+  await page
+    .locator('.message.outbound.assistant .ticks[data-status="read"]')
+    .first()
+    .waitFor({ timeout: 60_000 });
+}, 150_000);
 
 test("the keyboard moves between conversations and opens the shortcut sheet and the command menu", async () => {
   await open("/inbox");
@@ -281,7 +287,7 @@ test("the keyboard moves between conversations and opens the shortcut sheet and 
   await snap(page, "command-menu");
   await page.keyboard.press("Enter");
   await page.waitForURL(/\/development\/analytics/);
-}, 60_000);
+}, 120_000);
 
 test("the analytics page shows charts with the day's data", async () => {
   await open("/analytics");
