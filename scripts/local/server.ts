@@ -11,6 +11,7 @@ import { WebSocketServer } from "ws";
 import type { Issuer } from "./auth";
 import { clientHttpHandler } from "./clientHttp";
 import type { Engine } from "./engine";
+import { BackgroundGate } from "./backgroundGate";
 import { HttpActionQueue } from "./site";
 import { SyncHub } from "./sync";
 
@@ -80,7 +81,15 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
   });
   const ping = setInterval(() => hub.ping(), options.pingMs ?? 15_000);
 
-  const site = new HttpActionQueue({ engine, issuer, concurrency: options.siteConcurrency });
+  // Deliveries first: due scheduled functions start a few at a time while requests wait.
+  const gate = new BackgroundGate({ busy: () => site.depth > 0 });
+  const site = new HttpActionQueue({
+    engine,
+    issuer,
+    concurrency: options.siteConcurrency,
+    onDrained: () => gate.poke(),
+  });
+  engine.t.setScheduledGate(gate.enter);
   const siteServer = createServer(site.handle);
 
   const port = await listen(clientServer, options.port ?? 3210, host);
@@ -94,6 +103,8 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
     close: async () => {
       unsubscribe();
       clearInterval(ping);
+      engine.t.setScheduledGate(null);
+      gate.close();
       for (const client of wss.clients) client.terminate();
       wss.close();
       await Promise.all([clientServer, siteServer].map(closeServer));

@@ -18,6 +18,8 @@ export type SiteOptions = {
   issuer: Issuer;
   /** HTTP actions run at once (default 1: strictly in arrival order). */
   concurrency?: number;
+  /** Called whenever the queue becomes empty (the background gate lets held jobs start). */
+  onDrained?: () => void;
 };
 
 export class HttpActionQueue {
@@ -55,6 +57,7 @@ export class HttpActionQueue {
       void this.run(job).finally(() => {
         this.running -= 1;
         this.pump();
+        if (this.depth === 0) this.options.onDrained?.();
       });
     }
   }
