@@ -9,7 +9,7 @@ import { api } from "../convex/_generated/api";
 import { callHttpTool } from "../convex/agents/httpTools";
 import { estimateCostUsd } from "../convex/agents/model";
 import { renderPromptTemplate, type PromptVariables } from "../convex/agents/promptTemplate";
-import { nextMessageSeq } from "../convex/inbox/threads";
+import { insertMessage } from "../convex/inbox/messages";
 import type { HttpTool } from "../convex/lib/validators";
 import type { StandInModel } from "../scripts/standInModel";
 import { expectCode } from "./fixtures/errors";
@@ -127,7 +127,8 @@ describe("in a turn", () => {
     ]);
     await t.run(async (ctx) => {
       const thread = (await ctx.db.get("threads", c.threadId))!;
-      await ctx.db.insert("messages", {
+      // Stored after the reply: it comes after it in the thread's arrival order.
+      await insertMessage(ctx, {
         organizationId: thread.organizationId,
         environment: thread.environment,
         threadId: thread._id,
@@ -142,8 +143,6 @@ describe("in a turn", () => {
           statusTimestamps: {},
         },
         createdAt: Date.now() + 10,
-        // Stored after the reply: it comes after it in the thread's arrival order.
-        seq: await nextMessageSeq(ctx, thread._id),
       });
       await ctx.db.patch("threads", thread._id, { generation: thread.generation + 1 });
     });

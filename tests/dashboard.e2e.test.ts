@@ -199,6 +199,8 @@ test("a customer's message appears live, the AI's reply reaches read, and a team
   await human.waitFor();
   await human.locator('.ticks:not([data-status="queued"])').waitFor({ timeout: 30_000 });
   await page.getByRole("button", { name: "Release to AI" }).click();
+  await page.getByLabel("Note for the AI (optional)").fill("Parcel re-sent today.");
+  await page.getByLabel("Note for the AI (optional)").press("Enter");
   await expect.poll(() => page.getByTestId("owner").textContent(), POLL).toBe("AI handling");
   await page.locator(".handoff-event", { hasText: "Released to the AI" }).first().waitFor();
   ids.thread = new URL(page.url()).pathname.split("/").pop()!;
@@ -214,7 +216,10 @@ test("an admin creates a template, and after the window closes a teammate sends 
   await snap(page, "template-editor");
   await page.getByRole("button", { name: "Submit for review" }).click();
   await page.waitForURL(/\/templates\?number=/);
-  await page.getByText("parcel_update").waitFor();
+  await page.getByRole("link", { name: "parcel_update" }).waitFor();
+  ids.templateHref = (await page
+    .getByRole("link", { name: "parcel_update" })
+    .getAttribute("href"))!.replace("/development", "");
   // A day passes in the runtime and in the browser: the customer-service window closes.
   advanceClock(DAY_MS + 60_000);
   await page.clock.setSystemTime(Date.now());
@@ -319,6 +324,7 @@ test("every page renders with a screenshot and no serious or critical accessibil
     ["router", `/routers/${ids.router}`],
     ["templates", "/templates"],
     ["template-new", "/templates/new"],
+    ["template", ids.templateHref!],
     ["activity-deliveries", "/activity/deliveries?all=1"],
     ["activity-runs", "/activity/runs"],
     ["activity-hooks", "/activity/hooks"],
@@ -328,6 +334,7 @@ test("every page renders with a screenshot and no serious or critical accessibil
     ["settings-hooks", "/settings/hooks"],
     ["settings-memory", "/settings/memory"],
     ["settings-business", "/settings/business"],
+    ["settings-limits", "/settings/limits"],
   ];
   const failures: string[] = [];
   for (const [name, route] of pages) {

@@ -1,11 +1,13 @@
 /**
- * Human handoff: ownership history, the dashboard notification, escalation keywords in any
- * language, auto-release after inactivity (once, and not after human activity), and outgoing
- * hooks that are retried with backoff and recorded without ever blocking the conversation.
+ * Human handoff: ownership history, the dashboard notification (only when the AI or a signal
+ * hands over, never when a teammate took the thread themselves), release with a note for the
+ * AI, escalation keywords in any language, auto-release after inactivity (once, and not after
+ * human activity), and outgoing hooks that are retried with backoff and recorded without ever
+ * blocking the conversation.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../convex/_generated/api";
-import { matchEscalationKeyword, noteHumanActivity } from "../convex/inbox/handoff";
+import { handOffToHuman, matchEscalationKeyword, noteHumanActivity } from "../convex/inbox/handoff";
 import { hookBackoffMs, hookRequest, HOOK_MAX_ATTEMPTS } from "../convex/inbox/hooks";
 import { qualifyLead } from "../convex/customers/leads";
 import { expectCode } from "./fixtures/errors";
@@ -40,6 +42,41 @@ async function takeOver(summary?: string) {
   });
 }
 
+/** The AI hands the thread over (its `handoff.toHuman` tool: the customer asked for a person). */
+async function aiHandsOver(summary?: string) {
+  return await t.run(async (ctx) => {
+    const current = (await ctx.db.get("threads", world.ids.threadId))!;
+    return await handOffToHuman(ctx, current, {
+      reason: "customer_asked",
+      summary,
+      by: { kind: "agent", agentId: world.ids.agentId },
+      now: Date.now(),
+    });
+  });
+}
+
+async function unreadNotificationBodies() {
+  const unread = await world.orgA.admin.query(api.inbox.handoff.notifications, {
+    ...env,
+    unreadOnly: true,
+  });
+  return unread.filter((n) => n._id !== world.ids.notificationId).map((n) => n.body);
+}
+
+async function release(summary?: string) {
+  return await world.orgA.member.mutation(api.inbox.threads.release, {
+    ...env,
+    threadId: world.ids.threadId,
+    ...(summary !== undefined ? { summary } : {}),
+  });
+}
+
+async function memoriesOfDana() {
+  return await t.run(async (ctx) =>
+    (await ctx.db.query("memories").collect()).filter((m) => m.contactId === world.ids.contactId),
+  );
+}
+
 describe("ownership", () => {
   test("taking over records who, when and why, and the summary the AI will see later", async () => {
     await takeOver("Refund approved, courier booked for Monday");
@@ -58,8 +95,8 @@ describe("ownership", () => {
     expect((await thread()).handoffSummary).toBe("Refund approved, courier booked for Monday");
   });
 
-  test("a handoff puts a notification in the dashboard inbox", async () => {
-    await takeOver("Wants to talk to a person");
+  test("an AI handoff puts a notification in the dashboard inbox", async () => {
+    await aiHandsOver("Wants to talk to a person");
     const unread = await world.orgA.admin.query(api.inbox.handoff.notifications, {
       ...env,
       unreadOnly: true,
@@ -89,6 +126,117 @@ describe("ownership", () => {
     });
     expect(history.map((h) => h.to)).toEqual(["ai", "human"]);
     expect((await thread()).owner).toBe("ai");
+  });
+});
+
+describe("who is alerted", () => {
+  beforeEach(async () => {
+    await world.orgA.admin.mutation(api.inbox.handoff.updateSettings, {
+      ...env,
+      slackWebhookUrl: "https://hooks.slack.test/T000/B000/XXX",
+      httpHook: { url: "https://crm.test/hook", secret: "hook-secret" },
+    });
+  });
+
+  async function hookCalls() {
+    return await t.run((ctx) => ctx.db.query("hookDeliveries").collect());
+  }
+
+  test("a teammate taking a thread over alerts nobody, and the history still records it", async () => {
+    expect(await takeOver("I'll handle this one")).toBe(true);
+    expect(await unreadNotificationBodies()).toEqual([]);
+    expect(await hookCalls()).toEqual([]);
+    const history = await world.orgA.admin.query(api.inbox.handoff.history, {
+      ...env,
+      threadId: world.ids.threadId,
+    });
+    expect(history[0]).toMatchObject({ to: "human", reason: "manual", by: { kind: "user" } });
+  });
+
+  test("a teammate replying from the WhatsApp Business app alerts nobody", async () => {
+    await t.run(async (ctx) => {
+      const current = (await ctx.db.get("threads", world.ids.threadId))!;
+      await handOffToHuman(ctx, current, {
+        reason: "business_app_reply",
+        by: { kind: "system" },
+        now: Date.now(),
+      });
+    });
+    expect((await thread()).owner).toBe("human");
+    expect(await unreadNotificationBodies()).toEqual([]);
+    expect(await hookCalls()).toEqual([]);
+  });
+
+  test("the AI handing a thread over notifies the inbox and calls the Slack and HTTP hooks", async () => {
+    expect(await aiHandsOver("Asked twice for a manager")).toBe(true);
+    expect(await unreadNotificationBodies()).toEqual([
+      "The customer asked for a person: Asked twice for a manager",
+    ]);
+    expect((await hookCalls()).map((h) => h.hook).sort()).toEqual(["http", "slack"]);
+  });
+});
+
+describe("release with a note for the AI", () => {
+  test("the note is recorded on the release and written to the customer's memory", async () => {
+    await takeOver();
+    expect(await release("  Refund of $40 issued; courier booked for Monday  ")).toBe(true);
+    const history = await world.orgA.admin.query(api.inbox.handoff.history, {
+      ...env,
+      threadId: world.ids.threadId,
+    });
+    expect(history[0]).toMatchObject({
+      to: "ai",
+      reason: "manual",
+      summary: "Refund of $40 issued; courier booked for Monday",
+    });
+    const memories = await memoriesOfDana();
+    expect(memories.map((m) => [m.kind, m.content])).toEqual([
+      [
+        "summary",
+        "Released to the AI by a teammate on 2026-11-20: Refund of $40 issued; courier booked for Monday",
+      ],
+    ]);
+    expect(memories[0]!.sourceConnectionId).toBe(world.ids.metaConnectionId);
+  });
+
+  test("a release without a note, or with a blank one, writes no memory", async () => {
+    await takeOver();
+    await release("   ");
+    await takeOver();
+    await release();
+    expect(await memoriesOfDana()).toEqual([]);
+    const history = await world.orgA.admin.query(api.inbox.handoff.history, {
+      ...env,
+      threadId: world.ids.threadId,
+    });
+    expect(history.filter((h) => h.to === "ai").map((h) => h.summary)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  test("a note longer than 1000 characters is refused and the thread stays with the human", async () => {
+    await takeOver();
+    await expectCode(release("x".repeat(1001)), "INVALID_ARGUMENT");
+    expect((await thread()).owner).toBe("human");
+    expect(await memoriesOfDana()).toEqual([]);
+  });
+
+  test("a take-over reason longer than 1000 characters is refused and the AI keeps the thread", async () => {
+    await expectCode(
+      world.orgA.admin.mutation(api.inbox.threads.takeOver, {
+        ...env,
+        threadId: world.ids.threadId,
+        summary: "x".repeat(1001),
+      }),
+      "INVALID_ARGUMENT",
+    );
+    expect((await thread()).owner).toBe("ai");
+  });
+
+  test("a note on a thread the AI already answers changes nothing", async () => {
+    expect(await release("Nothing to say")).toBe(false);
+    expect(await memoriesOfDana()).toEqual([]);
   });
 });
 
@@ -176,14 +324,14 @@ describe("outgoing hooks", () => {
       calls.push({ at: Date.now(), body: init.body as string });
       return new Response("no_service", { status: 500 });
     });
-    expect(await takeOver("Angry about a late delivery")).toBe(true);
+    expect(await aiHandsOver("Angry about a late delivery")).toBe(true);
     expect((await thread()).owner).toBe("human");
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(calls).toHaveLength(HOOK_MAX_ATTEMPTS);
     const gaps = calls.slice(1).map((c, i) => c.at - calls[i]!.at);
     for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]!);
     expect(JSON.parse(calls[0]!.body)).toEqual({
-      text: "Dana needs a person. A teammate took the conversation over: Angry about a late delivery",
+      text: "Dana needs a person. The customer asked for a person: Angry about a late delivery",
     });
     const hooks = await world.orgA.admin.query(api.inbox.hooks.list, env);
     expect(hooks[0]).toMatchObject({ hook: "slack", state: "failed", attempts: HOOK_MAX_ATTEMPTS });
@@ -197,7 +345,7 @@ describe("outgoing hooks", () => {
     });
     let n = 0;
     vi.stubGlobal("fetch", async () => new Response("", { status: ++n < 3 ? 503 : 200 }));
-    await takeOver();
+    await aiHandsOver();
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(n).toBe(3);
     const hooks = await world.orgA.admin.query(api.inbox.hooks.list, env);

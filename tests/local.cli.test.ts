@@ -104,6 +104,12 @@ describe("WhatsApp and inbox commands call their functions with arguments from t
     expect(take.json).toMatchObject({ data: { owner: "human", changed: true } });
     expect(release.json).toMatchObject({ data: { owner: "ai", changed: true } });
   });
+
+  test("handoff release passes the teammate's note on", async () => {
+    const { caller, calls } = fakeCaller({ "inbox/threads:release": true });
+    await cli(["handoff", "release", "--thread", "t1", "--summary", "Refund sent"], caller);
+    expect(calls[0]!.args).toMatchObject({ threadId: "t1", summary: "Refund sent" });
+  });
 });
 
 describe("template and delivery commands, and errors", () => {

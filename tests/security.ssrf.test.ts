@@ -12,6 +12,7 @@ import {
   safeFetch,
   type UrlPolicy,
 } from "../convex/lib/ssrf";
+import { handOffToHuman } from "../convex/inbox/handoff";
 import { expectCode } from "./fixtures/errors";
 import { seedWorld, type World } from "./fixtures/world";
 import { newTest, type TestConvex } from "./setup";
@@ -227,6 +228,18 @@ describe("outgoing hooks", () => {
     );
   });
 
+  /** The AI hands the thread over, which calls the tenant's hooks (a teammate taking it would not). */
+  async function aiHandsOver() {
+    await t.run(async (ctx) => {
+      const thread = (await ctx.db.get("threads", world.ids.threadId))!;
+      await handOffToHuman(ctx, thread, {
+        reason: "customer_asked",
+        by: { kind: "agent" },
+        now: Date.now(),
+      });
+    });
+  }
+
   test("a stored hook aimed at a private address is never called, and not retried", async () => {
     await t.run(async (ctx) => {
       const config = (await ctx.db.query("integrationConfigs").collect()).find(
@@ -245,10 +258,7 @@ describe("outgoing hooks", () => {
       calls.push(url);
       return new Response("");
     });
-    await world.orgA.member.mutation(api.inbox.threads.takeOver, {
-      ...env,
-      threadId: world.ids.threadId,
-    });
+    await aiHandsOver();
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(calls).toEqual([]);
     const hooks = await world.orgA.admin.query(api.inbox.hooks.list, env);
@@ -266,10 +276,7 @@ describe("outgoing hooks", () => {
       calls.push({ url, init });
       return redirect("http://169.254.169.254/latest/meta-data/");
     });
-    await world.orgA.member.mutation(api.inbox.threads.takeOver, {
-      ...env,
-      threadId: world.ids.threadId,
-    });
+    await aiHandsOver();
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(calls.map((c) => c.url)).toEqual(["https://hooks.example.com/in"]);
     expect(calls[0]!.init.redirect).toBe("manual");

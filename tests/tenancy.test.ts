@@ -143,6 +143,7 @@ const CASES: Record<string, Case> = {
   // Stored media (convex/media/store.ts)
   "media/store:fileUrl": { args: (ids) => ({ messageId: ids.messageId }) },
   "inbox/threads:release": { args: (ids) => ({ threadId: ids.threadId }) },
+  "inbox/threads:markSeen": { args: (ids) => ({ threadId: ids.threadId }) },
   // Handoff, hooks and memory pools (convex/inbox/handoff.ts, inbox/hooks.ts, customers/memoryPools.ts)
   "inbox/handoff:history": { args: (ids) => ({ threadId: ids.threadId }) },
   "inbox/handoff:notifications": { args: () => ({}) },
@@ -153,6 +154,7 @@ const CASES: Record<string, Case> = {
     admin: true,
   },
   "inbox/hooks:list": { args: () => ({}) },
+  "inbox/hooks:sendTest": { args: () => ({ hook: "slack" }), admin: true },
   // Handoff signals and business profile (convex/inbox/handoffSignals.ts, business/profile.ts)
   "inbox/handoffSignals:get": { args: () => ({}) },
   "inbox/handoffSignals:update": {
@@ -168,6 +170,11 @@ const CASES: Record<string, Case> = {
     args: (ids) => ({ agentId: ids.agentId, phoneNumbers: ["+15550000001"] }),
     admin: true,
   },
+  "agents/httpToolTest:testCall": {
+    args: (ids) => ({ agentId: ids.agentId, toolName: "lookup", arguments: "{}" }),
+    admin: true,
+  },
+  "agents/tenantLimits:usage": { args: () => ({}) },
   "inbox/followUps:schedule": {
     args: (ids) => ({ threadId: ids.threadId, dueAt: Date.now() + 3_600_000, text: "Hi" }),
   },
@@ -184,6 +191,9 @@ const CASES: Record<string, Case> = {
   "whatsapp/deliveries:list": { args: () => ({ failedOnly: true }) },
   "whatsapp/deliveries:signatureFailures": { args: () => ({}) },
   "whatsapp/deliveries:replay": { args: (ids) => ({ deliveryId: ids.deliveryId }), admin: true },
+  "whatsapp/deliveries:get": { args: (ids) => ({ deliveryId: ids.deliveryId }) },
+  "whatsapp/deliveryReplay:replayFailedSince": { args: () => ({ since: 0 }), admin: true },
+  "whatsapp/deliveryReplay:latest": { args: () => ({}) },
   "whatsapp/connections:rotateSecret": {
     args: (ids) => ({ connectionId: ids.kapsoConnectionId }),
     admin: true,

@@ -9,6 +9,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { threadWithNumber } from "../inbox/escalation";
 import { setAllowedRecipients } from "./definitions";
+import { allowedRecipientsFrom } from "./recipientRules";
 import { recordSentTo } from "./runs";
 import { getOwned, orgAdminMutation } from "../lib/auth";
 import { appError, isAppError } from "../lib/errors";
@@ -16,8 +17,6 @@ import type { OutboundContent } from "../lib/validators";
 import { enqueueOutbound } from "../outbound/sends";
 import { normalizeCustomerPhone } from "../whatsapp/phone";
 
-/** An agent may be allowed at most this many other numbers. */
-export const MAX_ALLOWED_RECIPIENTS = 20;
 /** Messages one run may send to other numbers. */
 export const MAX_MESSAGES_TO_OTHERS_PER_TURN = 3;
 
@@ -27,22 +26,10 @@ export const setAllowed = orgAdminMutation({
   returns: v.array(v.string()),
   handler: async (ctx, { agentId, phoneNumbers }) => {
     await getOwned(ctx, ctx.tenant, "agents", agentId);
-    const normalized = phoneNumbers.map((raw) => {
-      const phone = normalizeCustomerPhone(raw);
-      if (phone === undefined) {
-        throw appError("INVALID_ARGUMENT", `"${raw}" is not a phone number (E.164).`);
-      }
-      return phone;
-    });
-    const unique = [...new Set(normalized)];
-    if (unique.length > MAX_ALLOWED_RECIPIENTS) {
-      throw appError(
-        "INVALID_ARGUMENT",
-        `An agent may be allowed at most ${MAX_ALLOWED_RECIPIENTS} other numbers.`,
-      );
-    }
-    await setAllowedRecipients(ctx, agentId, unique);
-    return unique;
+    const allowed = allowedRecipientsFrom(phoneNumbers);
+    if (!allowed.ok) throw appError("INVALID_ARGUMENT", allowed.problem);
+    await setAllowedRecipients(ctx, agentId, allowed.numbers);
+    return allowed.numbers;
   },
 });
 

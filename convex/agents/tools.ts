@@ -11,7 +11,7 @@ import type { ModelTool } from "./model";
 import { appError } from "../lib/errors";
 import { assertCallableUrl } from "../lib/ssrf";
 import { secretHeadersFor } from "./httpToolRules";
-import { callHttpTool } from "./httpTools";
+import { callHttpTool, checkHttpToolArguments } from "./httpTools";
 import {
   CONVERSATION_ASSESS_SCHEMA,
   MEDIA_VIEW_SCHEMA,
@@ -294,12 +294,11 @@ function httpSpec(tool: HttpTool): ToolSpec {
       function: { name: tool.name, description: tool.description, parameters: jsonSchemaOf(tool) },
     },
     execute: async (host, raw) => {
-      const args = parseArguments(raw);
-      const parsed = z.fromJSONSchema(jsonSchemaOf(tool) as never).safeParse(args);
-      if (!parsed.success) {
-        return { ok: false, result: { error: `Invalid arguments: ${issues(parsed.error)}` } };
+      const checked = checkHttpToolArguments(tool, parseArguments(raw));
+      if (!checked.ok) {
+        return { ok: false, result: { error: `Invalid arguments: ${checked.problems}` } };
       }
-      return await callHttpTool(tool, parsed.data as Record<string, unknown>, host);
+      return await callHttpTool(tool, checked.args, host);
     },
   };
 }

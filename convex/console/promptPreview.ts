@@ -10,6 +10,7 @@ import type { QueryCtx } from "../_generated/server";
 import { buildPrompt, type PromptInput } from "../agents/prompt";
 import {
   missingVariables,
+  PROMPT_VARIABLES,
   renderPromptTemplate,
   type PromptVariables,
 } from "../agents/promptTemplate";
@@ -18,28 +19,6 @@ import { poolHistory, recentMemories } from "../customers/memories";
 import { getOwned, orgQuery, type Tenant } from "../lib/auth";
 import { promptBudgetChars } from "../lib/config";
 import { appError } from "../lib/errors";
-
-/** The variables a template may use, as the turn fills them. */
-export const PROMPT_VARIABLES: { path: string; description: string }[] = [
-  { path: "threadContext.params.contactName", description: "The customer's WhatsApp name" },
-  { path: "threadContext.params.phoneNumber", description: "The customer's phone number (E.164)" },
-  { path: "threadContext.params.bsuid", description: "The customer's business-scoped user id" },
-  { path: "threadContext.channel", description: 'The channel ("whatsapp")' },
-  { path: "connection.label", description: "The business number's label" },
-  { path: "connection.phoneNumber", description: "The business number" },
-  { path: "connection.persona", description: "The number's persona (added anyway when unused)" },
-  { path: "business.name", description: "The business's name (the organization's when unset)" },
-  {
-    path: "business.context",
-    description: "The business profile as one block (added anyway when unused)",
-  },
-  { path: "business.hours", description: "Opening hours from the business profile" },
-  { path: "business.address", description: "Address from the business profile" },
-  { path: "business.policies", description: "Policies from the business profile" },
-  { path: "business.language", description: "The business's language" },
-  { path: "agent.name", description: "The agent's name" },
-  { path: "agent.language", description: "The language the agent answers in" },
-];
 
 const SAMPLE_CUSTOMER = { contactName: "Alex Sample", phoneNumber: "+15550109999" };
 
@@ -167,7 +146,11 @@ export const render = orgQuery({
       template,
       rendered: renderPromptTemplate(template, scene.variables),
       missing: missingVariables(template, scene.variables),
-      variables: PROMPT_VARIABLES.map((p) => ({ ...p, value: valueAt(scene.variables, p.path) })),
+      variables: PROMPT_VARIABLES.map(({ path, description }) => ({
+        path,
+        description,
+        value: valueAt(scene.variables, path),
+      })),
       system: typeof first?.content === "string" ? first.content : "",
       historyMessages: prompt.messages.length - 1,
       promptChars: prompt.promptChars,

@@ -1,9 +1,10 @@
 /**
  * Human handoff: who answers a thread, with a history of who took it, when and why. Going to
- * a human supersedes any AI run (generation bump), notifies the dashboard inbox, the
- * tenant's hooks and escalation contact, puts the summary in the customer's memory
- * (escalation.ts), and arms auto-release; release gives the thread back to the AI, which then
- * sees the handoff summary. Also the tenant's handoff settings (escalation keywords, hooks).
+ * a human supersedes any AI run (generation bump); when the AI or a signal hands over (not a
+ * person taking it) it notifies the dashboard inbox, the tenant's hooks and escalation contact;
+ * the summary goes in the customer's memory (escalation.ts) and auto-release is armed. Release
+ * gives the thread back to the AI, which then sees the handoff summary and the teammate's note.
+ * Also the tenant's handoff settings (escalation keywords, hooks).
  * Owns `handoffEvents` and `notifications`; the thread itself changes through threads.ts.
  */
 import { doc } from "convex-helpers/validators";
@@ -11,8 +12,10 @@ import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
+import { storeMemory } from "../customers/memories";
 import { notifyEscalationContact, rememberHandoff } from "./escalation";
 import { enqueueHook } from "./hooks";
+export { matchEscalationKeyword, normalizeForMatch } from "./keywords";
 import { giveBackToAi, giveToHuman, touchHumanActivity } from "./threads";
 import { getOwned, orgAdminMutation, orgMutation, orgQuery, type Tenant } from "../lib/auth";
 import { appError } from "../lib/errors";
@@ -61,31 +64,6 @@ export async function handoffSettings(
   return config?.handoff ?? DEFAULT_HANDOFF_SETTINGS;
 }
 
-/** Lowercase, without accents, spaces collapsed: "Atendente  HUMANO" ~ "atendente humano". */
-export function normalizeForMatch(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/\p{Diacritic}/gu, "")
-    .toLowerCase()
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-/** The first escalation keyword the text contains as whole words, or null. */
-export function matchEscalationKeyword(text: string, keywords: string[]): string | null {
-  const haystack = ` ${normalizeForMatch(text).replace(/[^\p{L}\p{N} ]/gu, " ")} `.replace(
-    /\s+/g,
-    " ",
-  );
-  for (const keyword of keywords) {
-    const needle = normalizeForMatch(keyword)
-      .replace(/[^\p{L}\p{N} ]/gu, " ")
-      .trim();
-    if (needle !== "" && haystack.includes(` ${needle} `)) return keyword;
-  }
-  return null;
-}
-
 type HandoffInput = {
   reason: HandoffReason;
   summary?: string;
@@ -120,6 +98,28 @@ export async function handOffToHuman(
     ...(await shareHandoff(ctx, thread, input)),
     at: input.now,
   });
+  const settings = await handoffSettings(ctx, thread);
+  if (!personHasIt(input)) await alertTeam(ctx, thread, input, settings);
+  await armAutoRelease(ctx, thread._id, settings, input.now);
+  return true;
+}
+
+/**
+ * A person made this handoff themselves (took the thread over, replied from the dashboard or
+ * from the WhatsApp Business app): they already have it, so nobody is alerted. The history
+ * still records it.
+ */
+function personHasIt(input: HandoffInput) {
+  return input.by.kind === "user" || input.reason === "business_app_reply";
+}
+
+/** The AI or a signal handed the thread over: the inbox and the tenant's hooks are told. */
+async function alertTeam(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  input: HandoffInput,
+  settings: TenantHandoffSettings,
+) {
   const who = thread.channelParams.contactName ?? thread.channelParams.phoneNumber ?? "A customer";
   const title = `${who} needs a person`;
   const body = `${reasonText(input.reason)}${input.summary ? `: ${input.summary}` : ""}`;
@@ -132,7 +132,6 @@ export async function handOffToHuman(
     body,
     createdAt: input.now,
   });
-  const settings = await handoffSettings(ctx, thread);
   const event = {
     event: "thread.handed_off",
     threadId: thread._id,
@@ -149,15 +148,16 @@ export async function handOffToHuman(
     await enqueueHook(ctx, thread, "slack", "thread.handed_off", { text: `${title}. ${body}` });
   }
   if (settings.httpHook) await enqueueHook(ctx, thread, "http", "thread.handed_off", event);
-  await armAutoRelease(ctx, thread._id, settings, input.now);
-  return true;
 }
 
-/** Gives the thread back to the AI. Returns true when ownership changed. */
+/**
+ * Gives the thread back to the AI. A teammate's note (`summary`) is recorded on the event and
+ * kept in the customer's memory, where the AI reads it. Returns true when ownership changed.
+ */
 export async function releaseToAi(
   ctx: MutationCtx,
   thread: Doc<"threads">,
-  input: { reason: HandoffReason; by: HandoffActor; now: number },
+  input: { reason: HandoffReason; by: HandoffActor; now: number; summary?: string },
 ) {
   if (thread.owner === "ai") return false;
   await giveBackToAi(ctx, thread, input.now);
@@ -167,9 +167,18 @@ export async function releaseToAi(
     threadId: thread._id,
     to: "ai",
     reason: input.reason,
+    summary: input.summary,
     by: input.by,
     at: input.now,
   });
+  if (input.summary !== undefined) {
+    const day = new Date(input.now).toISOString().slice(0, 10);
+    await storeMemory(ctx, thread, {
+      kind: "summary",
+      content: `Released to the AI by a teammate on ${day}: ${input.summary}`,
+      now: input.now,
+    });
+  }
   return true;
 }
 

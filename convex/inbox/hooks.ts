@@ -2,7 +2,8 @@
  * Outgoing hooks of a tenant: Slack incoming-webhook messages, generic signed HTTP POSTs and
  * the CRM lead hook. Each call is a queued row delivered by a scheduled action, retried with
  * exponential backoff and jitter, and recorded; a failing hook never blocks a conversation
- * because nothing in the conversation path waits for it.
+ * because nothing in the conversation path waits for it. An admin's "Send test" goes through the
+ * same queue and delivery (event `test`, `test: true` in the body), delivered once, never retried.
  */
 import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
@@ -13,8 +14,9 @@ import {
   type MutationCtx,
 } from "../_generated/server";
 import { internal } from "../_generated/api";
-import { orgQuery, type Tenant } from "../lib/auth";
+import { orgAdminMutation, orgQuery, type Tenant } from "../lib/auth";
 import { backoffMs } from "../lib/backoff";
+import { appError } from "../lib/errors";
 import { purgePage, type Purge } from "../lib/purge";
 import { BlockedUrlError, safeFetch } from "../lib/ssrf";
 import { vHookKind, vHookState, type HookKind } from "../lib/validators";
@@ -29,6 +31,11 @@ export const HOOK_MAX_RESPONSE_BYTES = 16_384;
 export function hookBackoffMs(attempt: number, random: () => number = Math.random): number {
   return backoffMs(attempt, { baseMs: 5_000, factor: 4, jitter: [0.2, 0.2] }, random);
 }
+
+/** The event of a test call sent from Settings (its body also says `test: true`). */
+export const TEST_HOOK_EVENT = "test";
+/** A test of a hook still pending after this long no longer blocks the next one. */
+export const TEST_HOOK_PENDING_MS = 2 * 60_000;
 
 /** Queues one hook call; it is delivered in the background. */
 export async function enqueueHook(
@@ -90,7 +97,9 @@ export const recordAttempt = internalMutation({
     const row = await ctx.db.get("hookDeliveries", hookDeliveryId);
     if (row === null || row.state !== "pending") return null;
     const attempts = row.attempts + 1;
-    const giveUp = !ok && (!retryable || attempts >= HOOK_MAX_ATTEMPTS);
+    // A test reports its first attempt: the admin reads the result and sends another.
+    const giveUp =
+      !ok && (!retryable || attempts >= HOOK_MAX_ATTEMPTS || row.event === TEST_HOOK_EVENT);
     await ctx.db.patch("hookDeliveries", hookDeliveryId, {
       attempts,
       state: ok ? "delivered" : giveUp ? "failed" : "pending",
@@ -220,6 +229,97 @@ export const list = orgQuery({
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
     }));
+  },
+});
+
+/**
+ * The body of a test call, shaped like the hook's real events (a handoff for the HTTP hook, a
+ * qualified lead for the CRM hook, a message for Slack) with a sample customer, `event: "test"`
+ * and `test: true`, so a receiver can tell it apart and still check its parsing.
+ */
+export function testHookPayload(
+  hook: HookKind,
+  environment: Tenant["environment"],
+  now: number,
+): unknown {
+  const note = "This is a test from Switchboard: no conversation was handed off.";
+  if (hook === "slack") {
+    return { text: `Test from Switchboard (${environment}): handoffs will be announced here.` };
+  }
+  const customer = { phoneNumber: "+15550109999", name: "Alex Sample" };
+  const at = new Date(now).toISOString();
+  if (hook === "http") {
+    return {
+      event: TEST_HOOK_EVENT,
+      test: true,
+      threadId: null,
+      connectionId: null,
+      customer,
+      reason: "customer_asked",
+      summary: note,
+      at,
+    };
+  }
+  return {
+    event: TEST_HOOK_EVENT,
+    test: true,
+    at,
+    environment,
+    threadId: null,
+    number: { connectionId: null, phoneNumber: null },
+    customer,
+    agentId: null,
+    summary: note,
+    fields: { product: "Sample product" },
+  };
+}
+
+function hookConfigured(
+  settings: { slackWebhookUrl?: string; httpHook?: unknown; crmHook?: unknown } | undefined,
+  hook: HookKind,
+): boolean {
+  if (hook === "slack") return Boolean(settings?.slackWebhookUrl);
+  return (hook === "http" ? settings?.httpHook : settings?.crmHook) !== undefined;
+}
+
+/**
+ * "Send test" in Settings → hooks: queues a sample event to one configured hook through the
+ * same delivery as real events, so it shows in Activity → hooks with its result. Refused while
+ * an earlier test of the same hook is still pending.
+ */
+export const sendTest = orgAdminMutation({
+  args: { hook: vHookKind },
+  returns: v.id("hookDeliveries"),
+  handler: async (ctx, { hook }) => {
+    const settings = (await getIntegration(ctx, ctx.tenant))?.handoff;
+    if (!hookConfigured(settings, hook)) {
+      throw appError("INVALID_ARGUMENT", `The ${hook} hook is not set: save it, then test it.`);
+    }
+    const now = Date.now();
+    const recent = await ctx.db
+      .query("hookDeliveries")
+      .withIndex("by_organizationId_and_environment_and_createdAt", (q) =>
+        q
+          .eq("organizationId", ctx.tenant.organizationId)
+          .eq("environment", ctx.tenant.environment)
+          .gt("createdAt", now - TEST_HOOK_PENDING_MS),
+      )
+      .take(500);
+    if (
+      recent.some((r) => r.hook === hook && r.event === TEST_HOOK_EVENT && r.state === "pending")
+    ) {
+      throw appError(
+        "RATE_LIMITED",
+        `A test of the ${hook} hook is still being delivered: wait for its result.`,
+      );
+    }
+    return await enqueueHook(
+      ctx,
+      ctx.tenant,
+      hook,
+      TEST_HOOK_EVENT,
+      testHookPayload(hook, ctx.tenant.environment, now),
+    );
   },
 });
 

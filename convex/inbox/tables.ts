@@ -16,6 +16,7 @@ import {
   vHandoffTrigger,
   vHookKind,
   vHookState,
+  vLastMessage,
   vMessageRole,
   vThreadOwner,
   tenantFields,
@@ -50,6 +51,16 @@ export const inboxTables = {
     /** The `seq` of the thread's newest message (arrival order); absent before its first. */
     messageSeq: v.optional(v.number()),
     lastMessageAt: v.number(),
+    /** The newest message (by its timestamp) as the list shows it; absent on older rows. */
+    lastMessage: v.optional(vLastMessage),
+    /**
+     * Customer messages since a teammate last opened the thread. Shared by the whole team (like
+     * Chatwoot's per-conversation unread count), not per person: whoever opens it clears it.
+     */
+    unreadCount: v.optional(v.number()),
+    /** When a teammate last opened the thread (`inbox.threads.markSeen`), and who. */
+    lastSeenAt: v.optional(v.number()),
+    lastSeenBy: v.optional(v.string()),
     createdAt: v.number(),
   })
     .index("by_externalId", ["externalId"]) // inbound get-or-create

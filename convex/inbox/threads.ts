@@ -1,21 +1,24 @@
 /**
  * The inbox: threads of a tenant's numbers, their messages, and who answers them. This module
  * owns `threads`: it creates them and moves them forward for inbound messages
- * (`getOrCreateThread`, `recordThreadMessage`), and every other change of a thread (who answers
+ * (`getOrCreateThread`, `recordThreadMessage`), keeps the list's preview and unread count as
+ * messages are stored (`recordMessageArrival`), and every other change of a thread (who answers
  * it, the current agent, its place in the inbox) goes through its helpers. `takeOver` hands a
- * thread to a human and `release` gives it back to the AI (see handoff.ts). Reads are
- * paginated index ranges.
+ * thread to a human and `release` gives it back to the AI (see handoff.ts); `markSeen` clears
+ * the unread count. Reads are paginated index ranges.
  */
 import { paginationOptsValidator } from "convex/server";
 import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 import schema from "../schema";
 import { handOffToHuman, releaseToAi } from "./handoff";
+import { lastMessageOf } from "./threadPreview";
 import { getOwned, orgMutation, orgQuery } from "../lib/auth";
+import { appError } from "../lib/errors";
 import { project } from "../lib/projections";
-import type { ChannelParams } from "../lib/validators";
+import { MAX_RELEASE_NOTE, type ChannelParams } from "../lib/validators";
 import { contactKey, threadExternalId } from "../whatsapp/phone";
 
 /** A thread as the inbox shows it: no tenancy, no routing or handoff bookkeeping. */
@@ -157,13 +160,26 @@ export async function startTurn(ctx: MutationCtx, thread: Doc<"threads">): Promi
 }
 
 /**
- * The arrival number of the next message stored on a thread (`messages.seq`): the thread's
- * counter (`messageSeq`), moved on in the same transaction as the insert (inbox/messages.ts).
+ * A message is being stored on the thread (inbox/messages.ts): returns its arrival number
+ * (`messages.seq`, the thread's counter moved on in the same transaction) and keeps what the
+ * inbox list shows of the thread — the newest message's preview (a message older than the one
+ * shown, delivered late, leaves it) and one more unread for a customer message.
  */
-export async function nextMessageSeq(ctx: MutationCtx, threadId: Id<"threads">): Promise<number> {
-  const thread = await ctx.db.get("threads", threadId);
-  const seq = (thread?.messageSeq ?? 0) + 1;
-  await ctx.db.patch("threads", threadId, { messageSeq: seq });
+export async function recordMessageArrival(
+  ctx: MutationCtx,
+  message: Pick<Doc<"messages">, "threadId" | "role" | "content" | "channelData" | "createdAt">,
+): Promise<number> {
+  const thread = await ctx.db.get("threads", message.threadId);
+  if (thread === null) throw new Error("The message's thread is missing.");
+  const seq = (thread.messageSeq ?? 0) + 1;
+  const patch: Partial<Doc<"threads">> = { messageSeq: seq };
+  if (thread.lastMessage === undefined || message.createdAt >= thread.lastMessage.at) {
+    patch.lastMessage = lastMessageOf(message);
+  }
+  if (message.channelData.direction === "inbound" && message.role === "user") {
+    patch.unreadCount = (thread.unreadCount ?? 0) + 1;
+  }
+  await ctx.db.patch("threads", thread._id, patch);
   return seq;
 }
 
@@ -252,7 +268,21 @@ const vPage = <T extends ReturnType<typeof v.object>>(item: T) =>
     ),
   });
 
-/** The inbox, most recent conversation first. */
+/**
+ * A thread stored before `lastMessage` was kept shows its newest message, read here (one
+ * index read per such row of the page; every message stored since keeps the field).
+ */
+async function withLastMessage(ctx: QueryCtx, thread: Doc<"threads">): Promise<Doc<"threads">> {
+  if (thread.lastMessage !== undefined) return thread;
+  const newest = await ctx.db
+    .query("messages")
+    .withIndex("by_threadId_and_createdAt", (q) => q.eq("threadId", thread._id))
+    .order("desc")
+    .first();
+  return newest === null ? thread : { ...thread, lastMessage: lastMessageOf(newest) };
+}
+
+/** The inbox, most recent conversation first, each with its preview and unread count. */
 export const list = orgQuery({
   args: { paginationOpts: paginationOptsValidator },
   returns: vPage(vThreadView),
@@ -264,7 +294,8 @@ export const list = orgQuery({
       )
       .order("desc")
       .paginate(paginationOpts);
-    return { ...result, page: result.page.map(threadView) };
+    const page = await Promise.all(result.page.map((th) => withLastMessage(ctx, th)));
+    return { ...result, page: page.map(threadView) };
   },
 });
 
@@ -290,31 +321,72 @@ export const messages = orgQuery({
   },
 });
 
+/** A teammate's note on a take-over or release, trimmed; refused past MAX_RELEASE_NOTE. */
+function teammateNote(summary: string | undefined): string {
+  const note = summary?.trim() ?? "";
+  if (note.length > MAX_RELEASE_NOTE) {
+    throw appError("INVALID_ARGUMENT", `The note is at most ${MAX_RELEASE_NOTE} characters.`);
+  }
+  return note;
+}
+
 /** A human takes the thread over: the AI stays silent until it is released. */
 export const takeOver = orgMutation({
   args: { threadId: v.id("threads"), summary: v.optional(v.string()) },
   returns: v.boolean(),
   handler: async (ctx, { threadId, summary }) => {
+    const note = teammateNote(summary);
     const thread = await getOwned(ctx, ctx.tenant, "threads", threadId);
     return await handOffToHuman(ctx, thread, {
       reason: "manual",
-      summary,
+      ...(note !== "" ? { summary: note } : {}),
       by: { kind: "user", userId: ctx.tenant.userId },
       now: Date.now(),
     });
   },
 });
 
-/** The human hands the thread back to the AI, which then sees the whole history. */
+/**
+ * The human hands the thread back to the AI, which then sees the whole history; an optional
+ * note (what the person did or promised) is recorded on the release and kept in the customer's
+ * memory, so the AI does not undo or re-ask it.
+ */
 export const release = orgMutation({
-  args: { threadId: v.id("threads") },
+  args: { threadId: v.id("threads"), summary: v.optional(v.string()) },
   returns: v.boolean(),
-  handler: async (ctx, { threadId }) => {
+  handler: async (ctx, { threadId, summary }) => {
+    const note = teammateNote(summary);
     const thread = await getOwned(ctx, ctx.tenant, "threads", threadId);
     return await releaseToAi(ctx, thread, {
       reason: "manual",
       by: { kind: "user", userId: ctx.tenant.userId },
       now: Date.now(),
+      ...(note !== "" ? { summary: note } : {}),
     });
+  },
+});
+
+/**
+ * A teammate opened the thread: its unread count starts over. The count is the team's, not
+ * each person's (like Chatwoot's per-conversation unread): whoever opens it clears it for all.
+ * Writes nothing when nothing is unread and nothing arrived since it was last seen.
+ */
+export const markSeen = orgMutation({
+  args: { threadId: v.id("threads") },
+  returns: v.null(),
+  handler: async (ctx, { threadId }) => {
+    const thread = await getOwned(ctx, ctx.tenant, "threads", threadId);
+    const seen =
+      (thread.unreadCount ?? 0) === 0 &&
+      thread.lastSeenAt !== undefined &&
+      thread.lastSeenAt >= (thread.lastMessage?.at ?? 0);
+    if (!seen) {
+      await ctx.db.patch("threads", threadId, {
+        unreadCount: 0,
+        lastSeenAt: Date.now(),
+        lastSeenBy: ctx.tenant.userId,
+      });
+    }
+    return null;
   },
 });

@@ -16,6 +16,7 @@ export type ErrorCode =
   | "AGENT_AND_ROUTER_EXCLUSIVE"
   | "ROUTER_FALLBACK_REQUIRED"
   | "IN_USE"
+  | "RATE_LIMITED"
   | "WHATSAPP_NOT_ENABLED"
   | "CONNECTION_NOT_READY"
   // Outbound

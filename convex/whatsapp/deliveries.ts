@@ -2,8 +2,9 @@
  * The webhook delivery log, which this module owns: every verified delivery ends in `ingest`
  * (once per chunk of a large one), which has inbound.ts act on it and records what arrived,
  * what was stored and why anything was not (dead letters). The dashboard lists a tenant's
- * deliveries, replays failed ones once the cause is fixed, and sees bad signatures per number;
- * the CLI (deploy key) uses the internal variants. Refused deliveries are only counted
+ * deliveries, opens one (`get`: kept headers without secrets, failed items), replays failed ones
+ * once the cause is fixed (all since a time: deliveryReplay.ts), and sees bad signatures per
+ * number; the CLI (deploy key) uses the internal variants. Refused deliveries are only counted
  * (rejections.ts).
  */
 import { doc } from "convex-helpers/validators";
@@ -22,6 +23,7 @@ import { orgAdminMutation, orgQuery } from "../lib/auth";
 import { appError } from "../lib/errors";
 import { project } from "../lib/projections";
 import { purgePage, type Purge } from "../lib/purge";
+import { failedItemsOf, shownHeaders, vFailedItem, vShownHeader } from "./deliveryDetail";
 import { signatureFailuresOf, vSignatureFailures } from "./rejections";
 import { vDeliveryVerdict } from "../lib/validators";
 import {
@@ -54,11 +56,13 @@ export const vDeliveryView = doc(schema, "webhookDeliveries")
   .extend({ failed: v.boolean(), replayable: v.boolean() });
 export type DeliveryView = Infer<typeof vDeliveryView>;
 
+/** Whether a stored delivery can be replayed: verified, tied to a number, its body kept. */
+export function canReplay(d: Doc<"webhookDeliveries">): boolean {
+  return d.body !== undefined && d.verdict === "accepted" && d.connectionId !== undefined;
+}
+
 function deliveryView(d: Doc<"webhookDeliveries">): DeliveryView {
-  return project(
-    { ...d, failed: d.failed === true, replayable: d.body !== undefined },
-    vDeliveryView,
-  );
+  return project({ ...d, failed: d.failed === true, replayable: canReplay(d) }, vDeliveryView);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,6 +250,41 @@ export const list = orgQuery({
 });
 
 /**
+ * One delivery as the console's drawer shows it: the list view plus the headers that were kept
+ * (deliveryDetail.ts decides what is shown of each), the items that failed and the number's
+ * label. Null for an id that is not this tenant's, exactly like one that does not exist.
+ */
+export const vDeliveryDetail = vDeliveryView.extend({
+  headers: v.array(vShownHeader),
+  failedItems: v.array(vFailedItem),
+  numberLabel: v.optional(v.string()),
+});
+
+export const get = orgQuery({
+  args: { deliveryId: v.id("webhookDeliveries") },
+  returns: v.union(vDeliveryDetail, v.null()),
+  handler: async (ctx, { deliveryId }) => {
+    const d = await ctx.db.get("webhookDeliveries", deliveryId);
+    if (
+      d === null ||
+      d.organizationId !== ctx.tenant.organizationId ||
+      d.environment !== ctx.tenant.environment
+    ) {
+      return null;
+    }
+    const connection = d.connectionId
+      ? await ctx.db.get("whatsappConnections", d.connectionId)
+      : null;
+    return {
+      ...deliveryView(d),
+      headers: shownHeaders(d.headers),
+      failedItems: failedItemsOf(d.deadLetter),
+      ...(connection ? { numberLabel: connection.label } : {}),
+    };
+  },
+});
+
+/**
  * Bad signatures per number of this tenant, with the time of the last one: deliveries that
  * named the number but were signed with another secret (refused and not stored). A count that
  * grows after a secret rotation points at a secret the provider does not have.
@@ -332,14 +371,15 @@ export const getForReplay = internalQuery({
   handler: async (ctx, { deliveryId }) => await ctx.db.get("webhookDeliveries", deliveryId),
 });
 
+/** Replays one stored delivery (the CLI and bulk replays, deliveryReplay.ts); `resolved` when nothing is left dead-lettered. */
 export const replayVerifiedInternal = internalMutation({
   args: { deliveryId: v.id("webhookDeliveries") },
-  returns: v.null(),
+  returns: v.object({ resolved: v.boolean() }),
   handler: async (ctx, { deliveryId }) => {
     const delivery = await ctx.db.get("webhookDeliveries", deliveryId);
     if (delivery === null) throw appError("NOT_FOUND", "No such webhook delivery.");
-    await replayVerified(ctx, delivery);
-    return null;
+    const result = await replayVerified(ctx, delivery);
+    return { resolved: result.verdict === "accepted" && result.deadLetter === undefined };
   },
 });
 

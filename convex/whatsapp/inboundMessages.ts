@@ -43,7 +43,13 @@ export async function ingestMessage(
 ): Promise<MessageOutcome> {
   const { receivedAt } = options;
   if (handling === "disabled") {
-    return { stored: false, deadLetter: { reason: "whatsapp_disabled", detail: connection._id } };
+    return {
+      stored: false,
+      deadLetter: {
+        reason: "whatsapp_disabled",
+        detail: `WhatsApp was off in ${connection.environment} when it arrived (number "${connection.label}"). Enable it, then replay.`,
+      },
+    };
   }
   // Dedup: this index read and the insert below commit together (serializable), so a
   // redelivery — concurrent or days later — finds the row and changes nothing.
@@ -102,7 +108,13 @@ export async function ingestMessage(
   if (conflict) return { stored: true, deadLetter: conflict };
   if (!startsTurn(item)) return { stored: true };
   if (handling === "no_handler") {
-    return { stored: true, deadLetter: { reason: "no_handler", detail: connection._id } };
+    return {
+      stored: true,
+      deadLetter: {
+        reason: "no_handler",
+        detail: `Stored but not answered: number "${connection.label}" has no agent or router. Assign one, then replay.`,
+      },
+    };
   }
   if (updated.owner !== "ai") return { stored: true };
   return { stored: true, route: { threadId: updated._id, generation: updated.generation } };

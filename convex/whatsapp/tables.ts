@@ -1,12 +1,14 @@
 /**
  * The WhatsApp channel's tables: enablement per environment, connected numbers, the webhook
- * delivery log and its counters, parked statuses and message templates.
+ * delivery log, its bulk replays and its counters, parked statuses and message templates.
  * Spread into the schema by convex/schema.ts.
  */
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
   vConnectionStatus,
+  vDeliveryReplayJobStatus,
+  vDeliveryReplayProgress,
   vDeliverySource,
   vDeliveryVerdict,
   tenantFields,
@@ -128,6 +130,35 @@ export const whatsappTables = {
       "environment",
       "receivedAt",
     ]),
+
+  /**
+   * A bulk replay of a tenant's failed deliveries received in [since, until], worked through
+   * in batches by whatsapp/deliveryReplay.ts; at most one runs per tenant and environment.
+   */
+  deliveryReplayJobs: defineTable({
+    ...tenantFields,
+    /** Clerk subject of the admin who asked for it. */
+    requestedBy: v.string(),
+    since: v.number(),
+    until: v.number(),
+    status: vDeliveryReplayJobStatus,
+    /** Where the next batch resumes: the last receivedAt seen, and the ids seen at it. */
+    cursorAt: v.optional(v.number()),
+    cursorIds: v.array(v.id("webhookDeliveries")),
+    batches: v.number(),
+    progress: vDeliveryReplayProgress,
+    startedAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.optional(v.number()),
+  })
+    // The latest run needs rows in creation order, which the status index does not give.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
+    .index("by_organizationId_and_environment", ["organizationId", "environment"])
+    .index("by_organizationId_and_environment_and_status", [
+      "organizationId",
+      "environment",
+      "status",
+    ]), // the one running
 
   /**
    * Deliveries that could not be verified (no or bad signature, unknown number, unreadable

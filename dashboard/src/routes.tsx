@@ -47,6 +47,7 @@ export function AppRoutes({ identity }: { identity: ReactNode }) {
         <Route path="routers/:routerId" element={<RouterEditorPage />} />
         <Route path="templates" element={<TemplatesPage />} />
         <Route path="templates/new" element={<TemplateEditorPage />} />
+        <Route path="templates/:templateId" element={<TemplateEditorPage />} />
         <Route path="settings" element={<Navigate to="handoff" replace />} />
         <Route path="settings/:section" element={<SettingsPage />} />
         <Route path="activity" element={<Navigate to="deliveries" replace />} />

@@ -105,12 +105,20 @@ const handoffTake = defineCommand({
 const handoffRelease = defineCommand({
   name: ["handoff", "release"],
   summary: "Gives a thread back to the AI.",
-  options: { thread: threadOption },
+  options: {
+    thread: threadOption,
+    summary: {
+      type: "string",
+      value: "<text>",
+      help: "What you did, kept in the customer's memory for the AI.",
+    },
+  },
   run: async ({ call, env, values }) => {
     const threadId = values.thread;
     const changed = await call.mutation(api.inbox.threads.release, {
       ...env,
       threadId: asId<"threads">(threadId),
+      ...(values.summary ? { summary: values.summary } : {}),
     });
     return { threadId, owner: "ai", changed };
   },

@@ -4,7 +4,7 @@
  * @sparticuz/chromium (unpacked to the temp directory on first use, with its own NSS libraries). Also: screenshots into a
  * named folder and the axe-core accessibility check of a page.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -74,6 +74,8 @@ export async function launchChromium(): Promise<{ browser: Browser; source: stri
 /** Writes `<dir>/<nn>-<name>.png`, numbered in the order taken. */
 export function screenshotter(dir: string) {
   mkdirSync(dir, { recursive: true });
+  // Screenshots of an earlier run would mix with this run's numbering.
+  for (const name of readdirSync(dir)) if (name.endsWith(".png")) rmSync(path.join(dir, name));
   let n = 0;
   return async (page: Page, name: string) => {
     n += 1;

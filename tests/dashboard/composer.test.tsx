@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
 /**
  * The inbox composer in each mode: AI handling offers only Take over; a human owner replies
- * (Enter sends, Shift+Enter does not) and releases; a closed window turns it into the template
- * picker asking for every variable; a failed last message shows WhatsApp's reason.
+ * (Enter sends, Shift+Enter does not) and releases with an optional note for the AI; a closed
+ * window turns it into the template picker asking for every variable; a failed last message
+ * shows WhatsApp's reason.
  */
-import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { expect, test, vi } from "vitest";
 import { ComposerView, type ComposerViewProps } from "../../dashboard/src/inbox/ComposerView";
 import { composerMode, WINDOW_MS } from "../../dashboard/src/inbox/threadState";
@@ -79,7 +80,43 @@ test("a human owner sends with Enter, adds lines with Shift+Enter, and can relea
   expect(p.onSend).toHaveBeenCalledWith("On its way");
   await waitFor(() => expect((box as HTMLTextAreaElement).value).toBe(""));
   fireEvent.click(screen.getByRole("button", { name: "Release to AI" }));
-  expect(p.onRelease).toHaveBeenCalled();
+  fireEvent.keyDown(await screen.findByLabelText("Note for the AI (optional)"), { key: "Enter" });
+  expect(p.onRelease).toHaveBeenCalledWith(undefined);
+});
+
+test("release asks for an optional note: Shift+Enter adds a line, Enter releases with it", async () => {
+  const p = props({ mode: "human" });
+  renderUi(<ComposerView {...p} />);
+  fireEvent.click(screen.getByRole("button", { name: "Release to AI" }));
+  const dialog = await screen.findByRole("dialog", { name: "Release to AI" });
+  const note = within(dialog).getByLabelText("Note for the AI (optional)");
+  await waitFor(() => expect(document.activeElement).toBe(note));
+  fireEvent.change(note, { target: { value: "  Refund issued, courier on Monday " } });
+  fireEvent.keyDown(note, { key: "Enter", shiftKey: true });
+  expect(p.onRelease).not.toHaveBeenCalled();
+  fireEvent.keyDown(note, { key: "Enter" });
+  expect(p.onRelease).toHaveBeenCalledWith("Refund issued, courier on Monday");
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+});
+
+test("Escape closes the release dialog without releasing", async () => {
+  const p = props({ mode: "window_closed" });
+  renderUi(<ComposerView {...p} />);
+  fireEvent.click(screen.getByRole("button", { name: "Release to AI" }));
+  const note = await screen.findByLabelText("Note for the AI (optional)");
+  fireEvent.keyDown(note, { key: "Escape" });
+  await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  expect(p.onRelease).not.toHaveBeenCalled();
+});
+
+test("the release dialog can be opened from outside (the r shortcut) and confirmed by button", async () => {
+  const onReleaseOpenChange = vi.fn();
+  const p = props({ mode: "human", releaseOpen: true, onReleaseOpenChange });
+  renderUi(<ComposerView {...p} />);
+  const dialog = await screen.findByRole("dialog", { name: "Release to AI" });
+  fireEvent.click(within(dialog).getByRole("button", { name: "Release" }));
+  expect(p.onRelease).toHaveBeenCalledWith(undefined);
+  expect(onReleaseOpenChange).toHaveBeenCalledWith(false);
 });
 
 test("after the window closes only approved templates are offered, with a field per variable", async () => {

@@ -3,6 +3,7 @@
  * customer, why a thread changed hands, outgoing hooks and scheduled follow-ups.
  */
 import { v, type Infer } from "convex/values";
+import { vDirection, vMessageRole } from "./messages";
 import { vTemplateParameters } from "./outbound";
 
 export const vThreadOwner = v.union(v.literal("ai"), v.literal("human"));
@@ -17,6 +18,18 @@ export const vChannelParams = v.object({
   bsuid: v.optional(v.string()),
 });
 export type ChannelParams = Infer<typeof vChannelParams>;
+
+/**
+ * A thread's newest message as the inbox list shows it: who wrote it, a short text (or a label
+ * such as "Voice message", "Image: caption", "Template: name") and when.
+ */
+export const vLastMessage = v.object({
+  direction: vDirection,
+  role: vMessageRole,
+  preview: v.string(),
+  at: v.number(),
+});
+export type LastMessage = Infer<typeof vLastMessage>;
 
 export const vHandoffReason = v.union(
   v.literal("customer_asked"),
@@ -33,6 +46,9 @@ export const vHandoffReason = v.union(
   v.literal("inactivity"),
 );
 export type HandoffReason = Infer<typeof vHandoffReason>;
+
+/** Longest note a teammate leaves for the AI when releasing a thread (`inbox.threads.release`). */
+export const MAX_RELEASE_NOTE = 1000;
 
 export const vHandoffActor = v.union(
   v.object({ kind: v.literal("agent"), agentId: v.optional(v.id("agents")) }),

@@ -1,6 +1,6 @@
 /**
  * WhatsApp connection shapes: integration and connection states, provider, signing secrets,
- * Meta credentials, sending pace, webhook deliveries and template categories.
+ * Meta credentials, sending pace, webhook deliveries and their bulk replays, template categories.
  */
 import { v, type Infer } from "convex/values";
 
@@ -58,6 +58,33 @@ export const vDeliveryVerdict = v.union(
   v.literal("malformed"),
 );
 export type DeliveryVerdict = Infer<typeof vDeliveryVerdict>;
+
+/**
+ * A bulk replay of a tenant's failed deliveries: running (batches still to go), done, or
+ * abandoned (its worker stopped reporting and a newer replay took over).
+ */
+export const vDeliveryReplayJobStatus = v.union(
+  v.literal("running"),
+  v.literal("done"),
+  v.literal("abandoned"),
+);
+export type DeliveryReplayJobStatus = Infer<typeof vDeliveryReplayJobStatus>;
+
+/** What a bulk replay has done so far, per delivery it found. */
+export const vDeliveryReplayProgress = v.object({
+  /** Failed deliveries found in the range so far. */
+  found: v.number(),
+  /** Replayed and nothing is left dead-lettered. */
+  resolved: v.number(),
+  /** Replayed, and still dead-lettered (the cause is not fixed yet). */
+  stillFailed: v.number(),
+  /** Could not be replayed: the body was not kept. */
+  skipped: v.number(),
+  /** The replay itself threw; the latest error is kept. */
+  errors: v.number(),
+  lastError: v.optional(v.string()),
+});
+export type DeliveryReplayProgress = Infer<typeof vDeliveryReplayProgress>;
 
 export const vTemplateCategory = v.union(
   v.literal("AUTHENTICATION"),

@@ -1,15 +1,21 @@
-/** Webhook deliveries, newest first; "needs attention" first by default; a row opens its drawer. */
+/**
+ * Webhook deliveries, newest first; "needs attention" first by default; a row opens its drawer;
+ * "Replay failed…" replays every failed one since a time.
+ */
 import { Badge, Switch, Table, Text, UnstyledButton } from "@mantine/core";
 import { IconChecks } from "@tabler/icons-react";
 import { useQuery } from "convex/react";
-import { useRef } from "react";
+import type { FunctionReturnType } from "convex/server";
 import { useNavigate, useParams, useSearchParams } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useEnvironment } from "../lib/environment";
 import { formatTime } from "../lib/format";
 import { DataTable } from "../ui/DataTable";
 import { Empty, ListSkeleton } from "../ui/States";
-import { DeliveryDrawer, type Delivery } from "./DeliveryDrawer";
+import { BulkReplay } from "./BulkReplay";
+import { DeliveryDrawer } from "./DeliveryDrawer";
+
+type Delivery = FunctionReturnType<typeof api.whatsapp.deliveries.list>[number];
 
 function DeliveryRow({ d, onOpen }: { d: Delivery; onOpen: () => void }) {
   return (
@@ -61,22 +67,20 @@ export function DeliveriesTab() {
     failedOnly,
     limit: 100,
   });
-  const status = useQuery(api.whatsapp.connections.getStatus, { environment });
   const query = params.size > 0 ? `?${params.toString()}` : "";
-  // A delivery resolved by a replay leaves the "needs attention" list: its drawer stays open.
-  const opened = useRef<Delivery | undefined>(undefined);
-  const found = deliveries?.find((d) => d._id === itemId);
-  if (found) opened.current = found;
-  const selected = found ?? (opened.current?._id === itemId ? opened.current : undefined);
-  const label = status?.connections.find((c) => c._id === selected?.connectionId)?.label ?? "";
   const base = `/${environment}/activity/deliveries`;
   return (
     <>
-      <Switch
-        mb="md"
-        label="Only deliveries that need attention"
-        checked={failedOnly}
-        onChange={(e) => setParams(e.currentTarget.checked ? {} : { all: "1" }, { replace: true })}
+      <BulkReplay
+        beside={
+          <Switch
+            label="Only deliveries that need attention"
+            checked={failedOnly}
+            onChange={(e) =>
+              setParams(e.currentTarget.checked ? {} : { all: "1" }, { replace: true })
+            }
+          />
+        }
       />
       {deliveries === undefined ? (
         <ListSkeleton />
@@ -101,11 +105,7 @@ export function DeliveriesTab() {
           ))}
         </DataTable>
       )}
-      <DeliveryDrawer
-        delivery={selected}
-        numberLabel={label}
-        onClose={() => void navigate(`${base}${query}`)}
-      />
+      <DeliveryDrawer deliveryId={itemId} onClose={() => void navigate(`${base}${query}`)} />
     </>
   );
 }

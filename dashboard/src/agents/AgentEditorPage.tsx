@@ -2,7 +2,7 @@
  * Create or edit an agent (`/:env/agents/new`, `/:env/agents/:agentId?tab=prompt`): every field
  * in tabs kept in the URL, saved together; duplicate and delete beside Save.
  */
-import { Anchor, Badge, Group, Paper, Tabs } from "@mantine/core";
+import { Anchor, Badge, Group, Paper, Stack, Tabs } from "@mantine/core";
 import { IconArrowLeft } from "@tabler/icons-react";
 import { useQuery } from "convex/react";
 import { useState } from "react";
@@ -18,6 +18,7 @@ import { HttpToolsEditor } from "./HttpToolsEditor";
 import { KnowledgeEditor } from "./KnowledgeEditor";
 import { Playground } from "./Playground";
 import { PromptEditor } from "./PromptEditor";
+import { AllowedRecipients } from "./RecipientsEditor";
 import { BasicsSection, HandoffSection, ModelSection, ToolsSection } from "./sections";
 
 const TABS = [
@@ -87,10 +88,18 @@ function AgentTabs({
         <ModelSection {...section} />
       </Tabs.Panel>
       <Tabs.Panel value="tools">
-        <ToolsSection {...section} />
+        <Stack>
+          <ToolsSection {...section} />
+          {agent && <AllowedRecipients agentId={agent._id} saved={agent.allowedRecipients ?? []} />}
+        </Stack>
       </Tabs.Panel>
       <Tabs.Panel value="http">
-        <HttpToolsEditor tools={draft.httpTools} onChange={(httpTools) => patch({ httpTools })} />
+        <HttpToolsEditor
+          tools={draft.httpTools}
+          onChange={(httpTools) => patch({ httpTools })}
+          agentId={agent?._id}
+          saved={agent?.httpTools}
+        />
       </Tabs.Panel>
       <Tabs.Panel value="knowledge">
         <KnowledgeEditor entries={draft.knowledge} onChange={(knowledge) => patch({ knowledge })} />

@@ -1,7 +1,7 @@
 /**
  * Custom HTTP tools of an agent: name, what it does (for the model), URL, method, the JSON
  * Schema of its arguments (checked as you type) and secret headers, which are write-only: a
- * stored header shows its name only, and an empty value keeps it.
+ * stored header shows its name only, and an empty value keeps it. A saved tool has a "Test call".
  */
 import {
   ActionIcon,
@@ -19,7 +19,10 @@ import {
   Textarea,
 } from "@mantine/core";
 import { IconPlus, IconTrash } from "@tabler/icons-react";
-import type { HttpToolDraft } from "./draft";
+import { useState } from "react";
+import type { Id } from "../../../convex/_generated/dataModel";
+import { httpToolChanged, type HttpToolDraft, type HttpToolView } from "./draft";
+import { HttpToolTest } from "./HttpToolTest";
 import { schemaProblem, toolNameProblem } from "./httpToolRules";
 
 const NEW_TOOL: HttpToolDraft = {
@@ -88,14 +91,110 @@ function Headers({
   );
 }
 
+/** The test call of one tool: available once the tool is saved. */
+function TestCallPanel({
+  tool,
+  agentId,
+  saved,
+}: {
+  tool: HttpToolDraft;
+  agentId?: Id<"agents">;
+  saved?: HttpToolView;
+}) {
+  const [open, setOpen] = useState(false);
+  if (agentId === undefined || saved === undefined) {
+    return (
+      <Text size="xs" c="dimmed">
+        Save the agent to make a test call of this tool.
+      </Text>
+    );
+  }
+  return (
+    <Stack gap="xs">
+      <Button size="xs" variant="light" w="fit-content" onClick={() => setOpen((o) => !o)}>
+        {open ? "Hide test call" : "Test call"}
+      </Button>
+      {open && (
+        <HttpToolTest
+          agentId={agentId}
+          toolName={saved.name}
+          parameters={saved.parameters}
+          unsaved={httpToolChanged(tool, saved)}
+        />
+      )}
+    </Stack>
+  );
+}
+
+function ToolFields({
+  tool,
+  onChange,
+}: {
+  tool: HttpToolDraft;
+  onChange: (t: HttpToolDraft) => void;
+}) {
+  return (
+    <>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <TextInput
+          label="Name"
+          value={tool.name}
+          error={toolNameProblem(tool.name)}
+          onChange={(e) => onChange({ ...tool, name: e.currentTarget.value })}
+        />
+        <Group grow gap="xs">
+          <Select
+            label="Method"
+            data={["GET", "POST"]}
+            allowDeselect={false}
+            value={tool.method}
+            onChange={(m) => onChange({ ...tool, method: (m ?? "POST") as "GET" | "POST" })}
+          />
+          <NumberInput
+            label="Timeout (ms)"
+            placeholder="10000"
+            value={tool.timeoutMs}
+            onChange={(v) => onChange({ ...tool, timeoutMs: v === "" ? "" : Number(v) })}
+          />
+        </Group>
+      </SimpleGrid>
+      <TextInput
+        label="URL"
+        value={tool.url}
+        onChange={(e) => onChange({ ...tool, url: e.currentTarget.value })}
+      />
+      <Textarea
+        label="What it does (shown to the model)"
+        autosize
+        minRows={2}
+        value={tool.description}
+        onChange={(e) => onChange({ ...tool, description: e.currentTarget.value })}
+      />
+      <JsonInput
+        label="Parameters (JSON Schema)"
+        autosize
+        minRows={4}
+        formatOnBlur
+        value={tool.parameters}
+        error={schemaProblem(tool.parameters)}
+        onChange={(parameters) => onChange({ ...tool, parameters })}
+      />
+    </>
+  );
+}
+
 function ToolCard({
   tool,
   onChange,
   onRemove,
+  agentId,
+  saved,
 }: {
   tool: HttpToolDraft;
   onChange: (t: HttpToolDraft) => void;
   onRemove: () => void;
+  agentId?: Id<"agents">;
+  saved?: HttpToolView;
 }) {
   return (
     <Paper withBorder p="sm">
@@ -108,51 +207,9 @@ function ToolCard({
             Remove tool
           </Button>
         </Group>
-        <SimpleGrid cols={{ base: 1, md: 2 }}>
-          <TextInput
-            label="Name"
-            value={tool.name}
-            error={toolNameProblem(tool.name)}
-            onChange={(e) => onChange({ ...tool, name: e.currentTarget.value })}
-          />
-          <Group grow gap="xs">
-            <Select
-              label="Method"
-              data={["GET", "POST"]}
-              allowDeselect={false}
-              value={tool.method}
-              onChange={(m) => onChange({ ...tool, method: (m ?? "POST") as "GET" | "POST" })}
-            />
-            <NumberInput
-              label="Timeout (ms)"
-              placeholder="10000"
-              value={tool.timeoutMs}
-              onChange={(v) => onChange({ ...tool, timeoutMs: v === "" ? "" : Number(v) })}
-            />
-          </Group>
-        </SimpleGrid>
-        <TextInput
-          label="URL"
-          value={tool.url}
-          onChange={(e) => onChange({ ...tool, url: e.currentTarget.value })}
-        />
-        <Textarea
-          label="What it does (shown to the model)"
-          autosize
-          minRows={2}
-          value={tool.description}
-          onChange={(e) => onChange({ ...tool, description: e.currentTarget.value })}
-        />
-        <JsonInput
-          label="Parameters (JSON Schema)"
-          autosize
-          minRows={4}
-          formatOnBlur
-          value={tool.parameters}
-          error={schemaProblem(tool.parameters)}
-          onChange={(parameters) => onChange({ ...tool, parameters })}
-        />
+        <ToolFields tool={tool} onChange={onChange} />
         <Headers tool={tool} onChange={onChange} />
+        <TestCallPanel tool={tool} agentId={agentId} saved={saved} />
       </Stack>
     </Paper>
   );
@@ -161,9 +218,14 @@ function ToolCard({
 export function HttpToolsEditor({
   tools,
   onChange,
+  agentId,
+  saved = [],
 }: {
   tools: HttpToolDraft[];
   onChange: (tools: HttpToolDraft[]) => void;
+  /** The saved agent (absent while creating one): its saved tools can be test-called. */
+  agentId?: Id<"agents">;
+  saved?: HttpToolView[];
 }) {
   return (
     <Stack>
@@ -178,6 +240,8 @@ export function HttpToolsEditor({
           tool={t}
           onChange={(next) => onChange(tools.map((x, j) => (j === i ? next : x)))}
           onRemove={() => onChange(tools.filter((_, j) => j !== i))}
+          agentId={agentId}
+          saved={saved.find((s) => s.name === t.name)}
         />
       ))}
       <Button

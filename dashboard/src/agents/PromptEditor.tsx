@@ -15,9 +15,10 @@ import {
 } from "@mantine/core";
 import { useRef, useState } from "react";
 import type { Id } from "../../../convex/_generated/dataModel";
+import { PROMPT_VARIABLES } from "../../../convex/agents/promptTemplate";
 import { FullPromptPreview } from "./FullPromptPreview";
 import { PromptPreview } from "./PromptPreview";
-import { DEFAULT_SAMPLE, PROMPT_VARIABLES } from "./promptVariables";
+import { DEFAULT_SAMPLE } from "./promptVariables";
 
 type Props = { value: string; onChange: (value: string) => void; agentId?: Id<"agents"> };
 

@@ -13,7 +13,8 @@ import {
   Text,
   TextInput,
 } from "@mantine/core";
-import { PROMPT_VARIABLES, previewPrompt, type SampleValues } from "./promptVariables";
+import { PROMPT_VARIABLES } from "../../../convex/agents/promptTemplate";
+import { previewPrompt, type SampleValues } from "./promptVariables";
 
 type Props = {
   template: string;

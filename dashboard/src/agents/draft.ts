@@ -76,17 +76,29 @@ export function draftFromAgent(agent: AgentView): AgentDraft {
     fallbackReply: agent.handoff.fallbackReply,
     handoffOnFailure: agent.handoff.handoffOnFailure,
     knowledge: agent.knowledge,
-    httpTools: (agent.httpTools ?? []).map((t) => ({
-      name: t.name,
-      description: t.description,
-      url: t.url,
-      method: t.method,
-      parameters: t.parameters,
-      headers: t.headerNames.map((name) => ({ name, value: "", stored: true })),
-      timeoutMs: t.timeoutMs,
-      maxResponseBytes: t.maxResponseBytes,
-    })),
+    httpTools: (agent.httpTools ?? []).map(httpToolDraft),
   };
+}
+
+export type HttpToolView = NonNullable<AgentView["httpTools"]>[number];
+
+/** A saved HTTP tool as the editor holds it: header values empty (kept unless retyped). */
+export function httpToolDraft(t: HttpToolView): HttpToolDraft {
+  return {
+    name: t.name,
+    description: t.description,
+    url: t.url,
+    method: t.method,
+    parameters: t.parameters,
+    headers: t.headerNames.map((name) => ({ name, value: "", stored: true })),
+    timeoutMs: t.timeoutMs,
+    maxResponseBytes: t.maxResponseBytes,
+  };
+}
+
+/** True when the editor's copy of a tool differs from the saved one. */
+export function httpToolChanged(draft: HttpToolDraft, saved: HttpToolView): boolean {
+  return JSON.stringify(draft) !== JSON.stringify(httpToolDraft(saved));
 }
 
 type CreateArgs = Omit<FunctionArgs<typeof api.agents.definitions.create>, "environment">;

@@ -1,4 +1,7 @@
-/** Checks of an HTTP tool shown as the author types (the backend checks again on save). */
+/**
+ * Checks of an HTTP tool and of a test call's sample arguments, shown as the author types (the
+ * backend checks both again).
+ */
 
 export function toolNameProblem(name: string): string | undefined {
   if (name === "") return undefined;
@@ -30,4 +33,57 @@ export function schemaProblem(text: string): string | undefined {
     if (unknown.length > 0) return `"required" names unknown properties: ${unknown.join(", ")}.`;
   }
   return undefined;
+}
+
+type ObjectSchema = { properties?: Record<string, { type?: unknown }>; required?: unknown };
+
+function objectSchema(text: string): ObjectSchema | null {
+  try {
+    const schema = JSON.parse(text) as unknown;
+    return schema !== null && typeof schema === "object" ? (schema as ObjectSchema) : null;
+  } catch {
+    return null;
+  }
+}
+
+const PLACEHOLDER_BY_TYPE: Record<string, unknown> = {
+  string: "",
+  number: 0,
+  integer: 0,
+  boolean: false,
+  array: [],
+  object: {},
+};
+
+/** Starting sample arguments for a test call: every property of the schema, empty. */
+export function sampleArgumentsFor(parameters: string): string {
+  const properties = objectSchema(parameters)?.properties ?? {};
+  const sample = Object.fromEntries(
+    Object.entries(properties).map(([name, p]) => [
+      name,
+      typeof p?.type === "string" ? (PLACEHOLDER_BY_TYPE[p.type] ?? "") : "",
+    ]),
+  );
+  return JSON.stringify(sample, null, 2);
+}
+
+/**
+ * What is wrong with the sample arguments before they are sent: not JSON, not an object, or a
+ * required property missing. The backend checks them against the whole schema again.
+ */
+export function sampleArgumentsProblem(parameters: string, text: string): string | undefined {
+  let args: unknown;
+  try {
+    args = JSON.parse(text.trim() === "" ? "{}" : text);
+  } catch {
+    return "Not valid JSON.";
+  }
+  if (args === null || typeof args !== "object" || Array.isArray(args)) {
+    return "The arguments must be a JSON object.";
+  }
+  const required = objectSchema(parameters)?.required;
+  const missing = (Array.isArray(required) ? required : []).filter(
+    (name): name is string => typeof name === "string" && !(name in args),
+  );
+  return missing.length > 0 ? `Missing required: ${missing.join(", ")}.` : undefined;
 }

@@ -1,12 +1,13 @@
 /**
  * The composer in its modes. AI handling: read-only, with Take over. Human owned: reply (Enter
- * sends, Shift+Enter adds a line) and Release. Window closed: the template picker. A failed
- * last message adds a red banner with WhatsApp's reason in any mode.
+ * sends, Shift+Enter adds a line) and Release, with an optional note for the AI. Window closed:
+ * the template picker. A failed last message adds a red banner with WhatsApp's reason in any mode.
  */
 import { Alert, Button, Group, Paper, Stack, Text, TextInput } from "@mantine/core";
 import { IconAlertTriangle, IconRobot } from "@tabler/icons-react";
 import { useState, type RefObject } from "react";
 import type { TemplateParameters } from "../../../convex/lib/validators";
+import { ReleaseButton } from "./ReleaseButton";
 import { ReplyBox } from "./ReplyBox";
 import { TemplatePicker } from "./TemplatePicker";
 import type { ComposerMode } from "./threadState";
@@ -21,7 +22,10 @@ export type ComposerViewProps = {
   error: string | null;
   replyRef?: RefObject<HTMLTextAreaElement | null>;
   onTakeOver: (note?: string) => void;
-  onRelease: () => void;
+  onRelease: (note?: string) => void;
+  /** The release dialog, when the "r" shortcut or the command menu opens it. */
+  releaseOpen?: boolean;
+  onReleaseOpenChange?: (open: boolean) => void;
   onSend: (text: string) => Promise<boolean>;
   onSendTemplate: (template: TemplateView, parameters: TemplateParameters) => Promise<boolean>;
 };
@@ -72,6 +76,15 @@ function AiMode({ pending, onTakeOver }: Pick<ComposerViewProps, "pending" | "on
 
 export function ComposerView(props: ComposerViewProps) {
   const { mode, failure, error, pending } = props;
+  const release = (size?: "xs") => (
+    <ReleaseButton
+      size={size}
+      pending={pending}
+      onRelease={props.onRelease}
+      opened={props.releaseOpen}
+      onOpenedChange={props.onReleaseOpenChange}
+    />
+  );
   return (
     <Paper withBorder p="sm" data-composer-mode={mode}>
       <Stack gap="xs">
@@ -87,7 +100,7 @@ export function ComposerView(props: ComposerViewProps) {
             replyRef={props.replyRef}
             pending={pending}
             onSend={props.onSend}
-            onRelease={props.onRelease}
+            release={release()}
           />
         )}
         {mode === "window_closed" && (
@@ -96,9 +109,7 @@ export function ComposerView(props: ComposerViewProps) {
               <Text size="sm" fw={500}>
                 The 24-hour window is closed: send an approved template to reopen the conversation.
               </Text>
-              <Button variant="default" size="xs" onClick={props.onRelease}>
-                Release to AI
-              </Button>
+              {release("xs")}
             </Group>
             <TemplatePicker
               templates={props.templates}

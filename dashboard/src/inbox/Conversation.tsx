@@ -1,21 +1,40 @@
 /**
  * The right panel of the inbox: header, live timeline and composer of one conversation, with
- * its keyboard shortcuts (t take over, r release, / reply).
+ * its keyboard shortcuts (t take over, r release with an optional note, / reply). Opening it,
+ * and a customer message arriving while it is open, clear the team's unread count.
  */
 import { Stack } from "@mantine/core";
 import { useHotkeys } from "@mantine/hooks";
-import { useEffect, useRef, type RefObject } from "react";
+import { useMutation } from "convex/react";
+import { useEffect, useRef, useState, type RefObject } from "react";
+import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
+import { useEnvironment } from "../lib/environment";
 import { ListSkeleton } from "../ui/States";
 import { ComposerView } from "./ComposerView";
 import { ConversationHeader } from "./ConversationHeader";
-import { markSeen } from "./seen";
 import { Timeline } from "./Timeline";
 import { composerMode, latestFailure, ownership } from "./threadState";
 import { useConversation } from "./useConversation";
 import { useConversationActions } from "./useConversationActions";
 
+/** What the page's command menu can do here; `release` opens the release dialog. */
 export type ConversationActions = { takeOver: () => void; release: () => void };
+
+/**
+ * Marks the thread seen when it opens (`unread` known) and again whenever customer messages
+ * arrive while it is open. Best effort: a failure leaves the count, shown in the list.
+ */
+function useMarkSeen(threadId: Id<"threads">, unread: number | undefined) {
+  const environment = useEnvironment();
+  const markSeen = useMutation(api.inbox.threads.markSeen);
+  const opened = useRef(false);
+  useEffect(() => {
+    if (unread === undefined || (opened.current && unread === 0)) return;
+    opened.current = true;
+    markSeen({ environment, threadId }).catch(() => undefined);
+  }, [unread, threadId, environment, markSeen]);
+}
 
 type Props = {
   threadId: Id<"threads">;
@@ -29,16 +48,22 @@ export function Conversation({ threadId, numberLabels, notificationIds, now, act
   const { thread, messages, events, runs, agentNames, templates } = useConversation(threadId);
   const actions = useConversationActions(threadId, notificationIds);
   const replyRef = useRef<HTMLTextAreaElement>(null);
-  const newest = messages.results[0];
+  const [releaseOpen, setReleaseOpen] = useState(false);
+  const owner = thread?.owner;
+  useMarkSeen(threadId, thread === undefined ? undefined : (thread.unreadCount ?? 0));
+  // Released meanwhile (by someone else, or auto-release): the dialog has nothing to confirm.
   useEffect(() => {
-    if (newest) markSeen(threadId, newest.createdAt);
-  }, [threadId, newest]);
+    if (owner !== "human") setReleaseOpen(false);
+  }, [owner]);
   useEffect(() => {
-    actionsRef.current = { takeOver: () => actions.takeOver(), release: actions.release };
-  }, [actionsRef, actions]);
+    actionsRef.current = {
+      takeOver: () => actions.takeOver(),
+      release: () => owner === "human" && setReleaseOpen(true),
+    };
+  }, [actionsRef, actions, owner]);
   useHotkeys([
-    ["t", () => thread?.owner === "ai" && actions.takeOver()],
-    ["r", () => thread?.owner === "human" && actions.release()],
+    ["t", () => owner === "ai" && actions.takeOver()],
+    ["r", () => owner === "human" && setReleaseOpen(true)],
     ["/", () => replyRef.current?.focus()],
   ]);
   if (thread === undefined || messages.status === "LoadingFirstPage")
@@ -68,6 +93,8 @@ export function Conversation({ threadId, numberLabels, notificationIds, now, act
         replyRef={replyRef}
         onTakeOver={actions.takeOver}
         onRelease={actions.release}
+        releaseOpen={releaseOpen}
+        onReleaseOpenChange={setReleaseOpen}
         onSend={actions.send}
         onSendTemplate={actions.sendTemplate}
       />

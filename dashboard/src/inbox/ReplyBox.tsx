@@ -1,16 +1,17 @@
 /** The free-text reply of a teammate who owns the conversation (Enter sends, Shift+Enter: new line). */
 import { Button, Group, Textarea } from "@mantine/core";
 import { IconSend } from "@tabler/icons-react";
-import { useState, type RefObject } from "react";
+import { useState, type ReactNode, type RefObject } from "react";
 
 type Props = {
   replyRef?: RefObject<HTMLTextAreaElement | null>;
   pending: boolean;
   onSend: (text: string) => Promise<boolean>;
-  onRelease: () => void;
+  /** The Release to AI control, beside Send. */
+  release: ReactNode;
 };
 
-export function ReplyBox({ replyRef, pending, onSend, onRelease }: Props) {
+export function ReplyBox({ replyRef, pending, onSend, release }: Props) {
   const [draft, setDraft] = useState("");
   const send = async () => {
     const text = draft.trim();
@@ -38,9 +39,7 @@ export function ReplyBox({ replyRef, pending, onSend, onRelease }: Props) {
         }}
       />
       <Group justify="space-between">
-        <Button variant="default" onClick={onRelease}>
-          Release to AI
-        </Button>
+        {release}
         <Button
           rightSection={<IconSend size={16} />}
           onClick={() => void send()}

@@ -15,7 +15,7 @@ export function ThreadFilters({ filters, onChange, connections }: Props) {
     <Stack gap="xs">
       <TextInput
         aria-label="Search conversations"
-        placeholder="Search name or phone"
+        placeholder="Search name, phone or last message"
         leftSection={<IconSearch size={14} />}
         value={filters.q}
         onChange={(e) => onChange({ q: e.currentTarget.value })}

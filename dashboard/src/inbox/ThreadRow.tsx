@@ -1,15 +1,12 @@
 /**
  * One conversation in the list: customer, number, last message, time, unread count, owner and
- * the window state. The preview and unread count follow the thread live.
+ * the window state — all read from the thread itself (the backend keeps its preview and the
+ * team's unread count as messages arrive), so a row runs no query of its own.
  */
 import { Badge, Group, Stack, Text, UnstyledButton } from "@mantine/core";
 import { IconClockOff } from "@tabler/icons-react";
-import { useQuery } from "convex/react";
 import { Link } from "react-router";
-import { api } from "../../../convex/_generated/api";
-import { useEnvironment } from "../lib/environment";
 import { shortAgo } from "../lib/format";
-import { useSeenAt } from "./seen";
 import { OWNERSHIP_COLOR, OWNERSHIP_LABEL, windowRemaining, type Ownership } from "./threadState";
 import type { ThreadView } from "./types";
 
@@ -25,25 +22,14 @@ type Props = {
   now: number;
 };
 
-function usePreview(thread: ThreadView) {
-  const environment = useEnvironment();
-  const recent = useQuery(api.inbox.threads.messages, {
-    environment,
-    threadId: thread._id,
-    paginationOpts: { numItems: 10, cursor: null },
-  });
-  const seenAt = useSeenAt(thread._id);
-  const page = recent?.page ?? [];
-  const unread = page.filter((m) => m.channelData.direction === "inbound" && m.createdAt > seenAt);
-  return {
-    last: page[0],
-    unread: unread.length,
-    more: unread.length === page.length && !recent?.isDone,
-  };
+/** The last message's line: who wrote it and its preview ("No messages yet" without one). */
+export function previewLine(last: ThreadView["lastMessage"]): string {
+  if (last === undefined) return "No messages yet";
+  return `${PREVIEW_PREFIX[last.role] ?? ""}${last.preview}`;
 }
 
 export function ThreadRow({ thread, ownership, numberLabel, selected, href, now }: Props) {
-  const { last, unread, more } = usePreview(thread);
+  const unread = thread.unreadCount ?? 0;
   const name = thread.channelParams.contactName ?? thread.channelParams.phoneNumber ?? "Customer";
   const closed = windowRemaining(thread.channelParams.lastInboundAt, now) === 0;
   return (
@@ -68,8 +54,8 @@ export function ThreadRow({ thread, ownership, numberLabel, selected, href, now 
             {shortAgo(thread.lastMessageAt, now)}
           </Text>
         </Group>
-        <Text size="xs" c="dimmed" truncate>
-          {last ? `${PREVIEW_PREFIX[last.role] ?? ""}${last.content}` : "…"}
+        <Text size="xs" c="dimmed" truncate data-testid="thread-preview">
+          {previewLine(thread.lastMessage)}
         </Text>
         <Group gap={4} wrap="nowrap">
           <Badge size="xs" variant="light" color={OWNERSHIP_COLOR[ownership]}>
@@ -80,8 +66,8 @@ export function ThreadRow({ thread, ownership, numberLabel, selected, href, now 
           </Text>
           {closed && <IconClockOff size={14} aria-label="Window closed" color="gray" />}
           {unread > 0 && (
-            <Badge size="xs" circle color="red" aria-label={`${unread} unread`}>
-              {more ? "9+" : unread}
+            <Badge size="xs" circle={unread < 10} color="red" aria-label={`${unread} unread`}>
+              {unread > 99 ? "99+" : unread}
             </Badge>
           )}
         </Group>

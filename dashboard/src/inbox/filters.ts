@@ -58,7 +58,8 @@ export function matchesFilters(
   if (filters.window === "closed" && open) return false;
   const q = filters.q.trim().toLowerCase();
   if (q !== "") {
-    const hay = `${thread.channelParams.contactName ?? ""} ${thread.channelParams.phoneNumber ?? ""}`;
+    const { contactName, phoneNumber } = thread.channelParams;
+    const hay = `${contactName ?? ""} ${phoneNumber ?? ""} ${thread.lastMessage?.preview ?? ""}`;
     if (!hay.toLowerCase().includes(q)) return false;
   }
   return true;

@@ -1,7 +1,7 @@
 /**
- * What a teammate can do on a conversation: take over, release, reply, send a template. Each
- * is one backend call (atomic), shown with its error inline; acting on a thread that needed a
- * person also marks its notifications handled.
+ * What a teammate can do on a conversation: take over, release (with an optional note for the
+ * AI), reply, send a template. Each is one backend call (atomic), shown with its error inline;
+ * acting on a thread that needed a person also marks its notifications handled.
  */
 import { useAction, useMutation } from "convex/react";
 import { useCallback, useEffect, useState } from "react";
@@ -23,8 +23,8 @@ export function useConversationActions(
   const templateFn = useAction(api.outbound.sends.sendTemplate);
   const markRead = useMutation(api.inbox.handoff.markNotificationRead);
   const { run, pending, error } = useRun();
-  // Once this teammate has acted on the conversation, its "needs a person" notifications (those
-  // already there and the one a take-over itself raises) are handled.
+  // Once this teammate has acted on the conversation, the "needs a person" notifications the AI
+  // or a signal raised for it are handled (taking it over oneself raises none).
   const [acted, setActed] = useState(false);
   const key = notificationIds.join(",");
   useEffect(() => {
@@ -43,9 +43,9 @@ export function useConversationActions(
     [run, takeOverFn, environment, threadId, handled],
   );
   const release = useCallback(
-    () =>
+    (note?: string) =>
       void run(async () => {
-        await releaseFn({ environment, threadId });
+        await releaseFn({ environment, threadId, ...(note ? { summary: note } : {}) });
         await handled();
       }),
     [run, releaseFn, environment, threadId, handled],

@@ -1,6 +1,7 @@
 /**
  * Where handoffs are announced: a Slack incoming webhook, a signed HTTP hook and a CRM hook.
- * URLs and secrets are write-only: the page shows whether each is set, never the secret.
+ * URLs and secrets are write-only: the page shows whether each is set, never the secret. Each
+ * saved hook has a "Send test" that delivers a sample event through the real path.
  */
 import { Button, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useMutation } from "convex/react";
@@ -11,6 +12,7 @@ import { useEnvironment } from "../lib/environment";
 import { useRun } from "../lib/useRun";
 import { useIsAdmin } from "../lib/who";
 import { ActionResult } from "../ui/States";
+import { HookTest } from "./HookTest";
 
 type Settings = FunctionReturnType<typeof api.inbox.handoff.getSettings>;
 type Update = FunctionArgs<typeof api.inbox.handoff.updateSettings>;
@@ -68,6 +70,7 @@ function SignedHook({
           </Button>
         </Group>
         <ActionResult error={error} done={done} />
+        <HookTest hook={kind === "httpHook" ? "http" : "crm"} configured={current !== undefined} />
       </Stack>
     </Paper>
   );
@@ -122,6 +125,7 @@ function SlackHook({ configured }: { configured: boolean }) {
           </Button>
         </Group>
         <ActionResult error={error} done={done} />
+        <HookTest hook="slack" configured={configured} />
       </Stack>
     </Paper>
   );

@@ -1,4 +1,4 @@
-/** Settings of the environment (`/:env/settings/handoff|hooks|memory`), one tab per section. */
+/** Settings of the environment (`/:env/settings/handoff|hooks|limits|…`), one tab per section. */
 import { Button, Tabs } from "@mantine/core";
 import { useQuery } from "convex/react";
 import { Link, useNavigate, useParams } from "react-router";
@@ -9,6 +9,7 @@ import { Empty, ListSkeleton } from "../ui/States";
 import { BusinessProfileForm } from "./BusinessProfileForm";
 import { HandoffForm } from "./HandoffForm";
 import { HooksForm } from "./HooksForm";
+import { LimitsSection } from "./LimitsSection";
 import { MemoryPools } from "./MemoryPools";
 import { SignalsForm } from "./SignalsForm";
 
@@ -18,7 +19,11 @@ const SECTIONS = [
   { value: "hooks", label: "Notifications & hooks" },
   { value: "memory", label: "Memory pools" },
   { value: "business", label: "Business profile" },
+  { value: "limits", label: "Limits" },
 ];
+
+/** Sections that do not belong to the WhatsApp integration, shown even while it is off. */
+const WITHOUT_WHATSAPP = ["memory", "business", "limits"];
 
 export function SettingsPage() {
   const environment = useEnvironment();
@@ -28,7 +33,7 @@ export function SettingsPage() {
   const status = useQuery(api.whatsapp.connections.getStatus, { environment });
   const current = SECTIONS.find((s) => s.value === section)?.value ?? "handoff";
   const needsWhatsApp =
-    status !== undefined && !status.enabled && current !== "memory" && current !== "business";
+    status !== undefined && !status.enabled && !WITHOUT_WHATSAPP.includes(current);
   return (
     <>
       <PageHeader
@@ -75,6 +80,9 @@ export function SettingsPage() {
             </Tabs.Panel>
             <Tabs.Panel value="business">
               <BusinessProfileForm />
+            </Tabs.Panel>
+            <Tabs.Panel value="limits">
+              <LimitsSection />
             </Tabs.Panel>
           </>
         )}

@@ -1,17 +1,31 @@
-/** New template for one number (`/:env/templates/new?number=…`): submitted to Meta for review. */
+/**
+ * New template for one number (`/:env/templates/new?number=…`), submitted to Meta for review;
+ * an existing one (`/:env/templates/:templateId`) opens with its status, quality and category.
+ */
 import { Anchor, Group, Select } from "@mantine/core";
 import { IconArrowLeft } from "@tabler/icons-react";
 import { useAction } from "convex/react";
-import { Link, useNavigate } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { api } from "../../../convex/_generated/api";
+import type { Id } from "../../../convex/_generated/dataModel";
 import { useEnvironment } from "../lib/environment";
 import { useRun } from "../lib/useRun";
 import { PageHeader } from "../ui/PageHeader";
 import { Empty, ListSkeleton } from "../ui/States";
+import { ExistingTemplate } from "./ExistingTemplate";
 import { TemplateEditorForm } from "./TemplateEditorForm";
 import { useTemplateNumber } from "./useTemplateNumber";
 
 export function TemplateEditorPage() {
+  const { templateId } = useParams();
+  return templateId ? (
+    <ExistingTemplate key={templateId} templateId={templateId as Id<"templates">} />
+  ) : (
+    <NewTemplate />
+  );
+}
+
+function NewTemplate() {
   const environment = useEnvironment();
   const navigate = useNavigate();
   const create = useAction(api.whatsapp.templates.create);

@@ -1,15 +1,20 @@
-/** The list of a number's templates with their review status, and delete (its name stays locked for 30 days). */
-import { Badge, Group, Table, Text, Tooltip } from "@mantine/core";
+/**
+ * The list of a number's templates with their review status, quality rating and category; a
+ * name opens the template; delete (its name stays locked for 30 days).
+ */
+import { Anchor, Badge, Group, Table, Text, Tooltip } from "@mantine/core";
 import { useAction } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
+import { Link } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { isSendable } from "../inbox/templateForm";
 import { useEnvironment } from "../lib/environment";
 import { formatTime } from "../lib/format";
 import { useIsAdmin } from "../lib/who";
 import { ConfirmButton } from "../ui/ConfirmButton";
+import { CategoryText, QualityBadge } from "./QualityBadge";
 
-type Template = FunctionReturnType<typeof api.whatsapp.templates.list>[number];
+export type Template = FunctionReturnType<typeof api.whatsapp.templates.list>[number];
 
 const STATUS_COLOR: Record<string, string> = {
   APPROVED: "teal",
@@ -20,7 +25,33 @@ const STATUS_COLOR: Record<string, string> = {
   IN_APPEAL: "violet",
 };
 
-function parts(t: Template): string {
+export const DELETE_MESSAGE =
+  "It is deleted at Meta in every language. Meta keeps the name locked for 30 days: a new template cannot reuse it until then.";
+
+/** The review status (its reason on hover and below) and whether the inbox can send it. */
+export function StatusBadges({ t }: { t: Template }) {
+  return (
+    <>
+      <Group gap={4}>
+        <Tooltip label={t.statusReason ?? t.status} disabled={!t.statusReason}>
+          <Badge color={STATUS_COLOR[t.status.toUpperCase()] ?? "gray"}>{t.status}</Badge>
+        </Tooltip>
+        {isSendable(t) && (
+          <Badge variant="outline" color="teal" size="sm">
+            sendable from the inbox
+          </Badge>
+        )}
+      </Group>
+      {t.statusReason && (
+        <Text size="xs" c="red">
+          {t.statusReason}
+        </Text>
+      )}
+    </>
+  );
+}
+
+export function parts(t: Template): string {
   const list = Array.isArray(t.components)
     ? (t.components as { type: string; format?: string }[])
     : [];
@@ -33,17 +64,72 @@ function parts(t: Template): string {
     .join(" · ");
 }
 
-export function TemplateTable({ templates }: { templates: Template[] }) {
+function TemplateRow({ t }: { t: Template }) {
   const environment = useEnvironment();
   const remove = useAction(api.whatsapp.templates.remove);
   const admin = useIsAdmin();
   return (
-    <Table.ScrollContainer minWidth={760}>
-      <Table verticalSpacing="sm" highlightOnHover>
+    <Table.Tr data-testid="template-row">
+      <Table.Td>
+        <Anchor
+          component={Link}
+          to={`/${environment}/templates/${t._id}`}
+          fw={600}
+          size="sm"
+          ff="monospace"
+        >
+          {t.name}
+        </Anchor>
+        <Text size="xs" c="dimmed">
+          {t.language}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <StatusBadges t={t} />
+      </Table.Td>
+      <Table.Td>
+        <QualityBadge quality={t.quality} />
+      </Table.Td>
+      <Table.Td>
+        <CategoryText t={t} />
+      </Table.Td>
+      <Table.Td>
+        <Text size="xs" c="dimmed">
+          {parts(t)}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="xs" c="dimmed">
+          {formatTime(t.updatedAt)}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <ConfirmButton
+          size="xs"
+          variant="subtle"
+          color="red"
+          disabled={!admin}
+          title={`Delete ${t.name}?`}
+          confirmLabel="Delete template"
+          message={DELETE_MESSAGE}
+          onConfirm={() => remove({ environment, templateId: t._id })}
+        >
+          Delete
+        </ConfirmButton>
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+export function TemplateTable({ templates }: { templates: Template[] }) {
+  return (
+    <Table.ScrollContainer minWidth={860}>
+      <Table verticalSpacing="sm" highlightOnHover aria-label="Templates">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Name</Table.Th>
             <Table.Th>Status</Table.Th>
+            <Table.Th>Quality</Table.Th>
             <Table.Th>Category</Table.Th>
             <Table.Th>Parts</Table.Th>
             <Table.Th>Updated</Table.Th>
@@ -52,60 +138,7 @@ export function TemplateTable({ templates }: { templates: Template[] }) {
         </Table.Thead>
         <Table.Tbody>
           {templates.map((t) => (
-            <Table.Tr key={t._id}>
-              <Table.Td>
-                <Text fw={600} size="sm" ff="monospace">
-                  {t.name}
-                </Text>
-                <Text size="xs" c="dimmed">
-                  {t.language}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Group gap={4}>
-                  <Tooltip label={t.statusReason ?? t.status} disabled={!t.statusReason}>
-                    <Badge color={STATUS_COLOR[t.status.toUpperCase()] ?? "gray"}>{t.status}</Badge>
-                  </Tooltip>
-                  {isSendable(t) && (
-                    <Badge variant="outline" color="teal" size="sm">
-                      sendable from the inbox
-                    </Badge>
-                  )}
-                </Group>
-                {t.statusReason && (
-                  <Text size="xs" c="red">
-                    {t.statusReason}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm">{t.category}</Text>
-              </Table.Td>
-              <Table.Td>
-                <Text size="xs" c="dimmed">
-                  {parts(t)}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Text size="xs" c="dimmed">
-                  {formatTime(t.updatedAt)}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <ConfirmButton
-                  size="xs"
-                  variant="subtle"
-                  color="red"
-                  disabled={!admin}
-                  title={`Delete ${t.name}?`}
-                  confirmLabel="Delete template"
-                  message="It is deleted at Meta in every language. Meta keeps the name locked for 30 days: a new template cannot reuse it until then."
-                  onConfirm={() => remove({ environment, templateId: t._id })}
-                >
-                  Delete
-                </ConfirmButton>
-              </Table.Td>
-            </Table.Tr>
+            <TemplateRow key={t._id} t={t} />
           ))}
         </Table.Tbody>
       </Table>

@@ -157,3 +157,56 @@ export function draftWarnings(d: TemplateDraft): string[] {
   }
   return warnings;
 }
+
+type StoredComponent = {
+  type?: string;
+  format?: string;
+  text?: string;
+  example?: {
+    header_text?: string[];
+    body_text?: string[][];
+    body_text_named_params?: { param_name: string; example: string }[];
+  };
+  buttons?: { type?: string; text?: string; url?: string; phone_number?: string }[];
+};
+
+function storedButton(b: NonNullable<StoredComponent["buttons"]>[number]): ButtonDraft {
+  const text = b.text ?? "";
+  if (b.type === "URL") return { type: "URL", text, url: b.url ?? "", example: "" };
+  if (b.type === "PHONE_NUMBER") return { type: "PHONE_NUMBER", text, phone: b.phone_number ?? "" };
+  return { type: "QUICK_REPLY", text };
+}
+
+/** A stored template's components read back into the editor's form (for its preview). */
+export function draftFromTemplate(t: {
+  name: string;
+  language: string;
+  category: TemplateCategory;
+  parameterFormat: ParameterFormat;
+  components: unknown;
+}): TemplateDraft {
+  const list = (Array.isArray(t.components) ? t.components : []) as StoredComponent[];
+  const find = (type: string) => list.find((c) => c.type?.toUpperCase() === type);
+  const header = find("HEADER");
+  const body = find("BODY");
+  const format = (header?.format?.toUpperCase() ?? "NONE") as TemplateDraft["headerFormat"];
+  const named = body?.example?.body_text_named_params ?? [];
+  const positional = body?.example?.body_text?.[0] ?? [];
+  return {
+    ...NEW_TEMPLATE,
+    name: t.name,
+    language: t.language,
+    category: t.category,
+    parameterFormat: t.parameterFormat,
+    headerFormat: header ? format : "NONE",
+    headerText: header?.text ?? "",
+    headerExample: header?.example?.header_text?.[0] ?? "",
+    body: body?.text ?? "",
+    examples: Object.fromEntries([
+      ...positional.map((value, i) => [String(i + 1), value]),
+      ...named.map((p) => [p.param_name, p.example]),
+    ]),
+    footer: find("FOOTER")?.text ?? "",
+    buttons: (find("BUTTONS")?.buttons ?? []).map(storedButton),
+  };
+}
