@@ -30,6 +30,22 @@ export type MessageOutcome = {
   route?: { threadId: Id<"threads">; generation: number };
 };
 
+/** Why a message of a number in a disabled environment was not stored, and what to do. */
+function disabledLetter(connection: Connection) {
+  return {
+    reason: "whatsapp_disabled",
+    detail: `WhatsApp was off in ${connection.environment} when it arrived (number "${connection.label}"). Enable it, then replay.`,
+  };
+}
+
+/** Why a stored message was not answered, and what to do. */
+function noHandlerLetter(connection: Connection) {
+  return {
+    reason: "no_handler",
+    detail: `Stored but not answered: number "${connection.label}" has no agent or router. Assign one, then replay.`,
+  };
+}
+
 /**
  * Stores one message. `replay`: the delivery is replayed after a fix, so a customer message
  * stored earlier but never answered (no agent then) starts its turn now.
@@ -43,13 +59,7 @@ export async function ingestMessage(
 ): Promise<MessageOutcome> {
   const { receivedAt } = options;
   if (handling === "disabled") {
-    return {
-      stored: false,
-      deadLetter: {
-        reason: "whatsapp_disabled",
-        detail: `WhatsApp was off in ${connection.environment} when it arrived (number "${connection.label}"). Enable it, then replay.`,
-      },
-    };
+    return { stored: false, deadLetter: disabledLetter(connection) };
   }
   // Dedup: this index read and the insert below commit together (serializable), so a
   // redelivery — concurrent or days later — finds the row and changes nothing.
@@ -108,13 +118,7 @@ export async function ingestMessage(
   if (conflict) return { stored: true, deadLetter: conflict };
   if (!startsTurn(item)) return { stored: true };
   if (handling === "no_handler") {
-    return {
-      stored: true,
-      deadLetter: {
-        reason: "no_handler",
-        detail: `Stored but not answered: number "${connection.label}" has no agent or router. Assign one, then replay.`,
-      },
-    };
+    return { stored: true, deadLetter: noHandlerLetter(connection) };
   }
   if (updated.owner !== "ai") return { stored: true };
   return { stored: true, route: { threadId: updated._id, generation: updated.generation } };
