@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cli, fakeCaller } from "./fixtures/cli";
 import { httpCaller, type Caller } from "../scripts/cli/commands";
+import { sinceOption } from "../scripts/cli/deliveries";
 import { DEMO_CLAIMS, loadIssuer } from "../scripts/local/auth";
 import { createEngine, type Engine } from "../scripts/local/engine";
 import { startServer, type LocalServer } from "../scripts/local/server";
@@ -192,6 +193,37 @@ describe("template and delivery commands, and errors", () => {
       { kind: "mutation", path: "whatsapp/deliveries:replay", args: { ...env, deliveryId: "d1" } },
     ]);
     expect(replay.text).toContain("d1 replayed");
+  });
+
+  test("deliveries replay-failed --since 24h asks the backend for a bulk replay from a day ago", async () => {
+    const job = {
+      _id: "j1",
+      since: 0,
+      until: 0,
+      status: "running",
+      batches: 0,
+      progress: { found: 0, resolved: 0, stillFailed: 0, skipped: 0, errors: 0 },
+      startedAt: 0,
+      updatedAt: 0,
+    };
+    const { caller, calls } = fakeCaller({ "whatsapp/deliveryReplay:replayFailedSince": job });
+    const before = Date.now();
+    const out = await cli(["deliveries", "replay-failed", "--since", "24h"], caller);
+    const since = calls[0]!.args.since as number;
+    expect(since).toBeGreaterThanOrEqual(before - 86_400_000);
+    expect(since).toBeLessThanOrEqual(Date.now() - 86_400_000);
+    expect(out.text).toContain("Replay j1 (running)");
+  });
+
+  test("--since takes an ISO date-time and refuses anything else", async () => {
+    expect(sinceOption("2026-11-20T10:00:00Z")).toBe(Date.parse("2026-11-20T10:00:00Z"));
+    expect(sinceOption("90m", 10_000_000)).toBe(10_000_000 - 90 * 60_000);
+    expect(() => sinceOption("yesterday")).toThrow(/--since must be/);
+    const out = await cli(
+      ["deliveries", "replay-failed", "--since", "soon", "--json"],
+      fakeCaller({}).caller,
+    );
+    expect(out.json).toMatchObject({ ok: false, error: { code: "USAGE" } });
   });
 
   test("a ConvexError from the backend keeps its code in the envelope", async () => {

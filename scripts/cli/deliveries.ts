@@ -1,9 +1,33 @@
 /**
  * CLI commands about received webhook deliveries: list them (failed ones on request), replay
- * one that failed, and count the refused ones signed with a wrong secret, per number.
+ * one that failed or every failed one since a time, and count the refused ones signed with a
+ * wrong secret, per number.
  */
 import { api } from "../../convex/_generated/api";
-import { asId, defineCommand, numberOption, table, time } from "./core";
+import type { ReplayJobView } from "../../convex/whatsapp/deliveryReplay";
+import { asId, CliError, defineCommand, numberOption, table, time } from "./core";
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since`: a time ago (`90m`, `24h`, `7d`) or an ISO date-time. */
+export function sinceOption(value: string, now = Date.now()): number {
+  const ago = /^(\d+)([mhd])$/.exec(value.trim());
+  if (ago) return now - Number(ago[1]) * UNIT_MS[ago[2]!]!;
+  const at = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim()) || Number.isNaN(at)) {
+    throw new CliError("USAGE", "--since must be a time ago (90m, 24h, 7d) or an ISO date-time");
+  }
+  return at;
+}
+
+const replayJobText = (job: ReplayJobView) => {
+  const p = job.progress;
+  return (
+    `Replay ${job._id} (${job.status}) of failed deliveries since ${time(job.since)}: ` +
+    `${p.found} found, ${p.resolved} resolved, ${p.stillFailed} still failing, ` +
+    `${p.skipped} skipped (body not kept), ${p.errors} errors.`
+  );
+};
 
 const deliveriesList = defineCommand({
   name: ["deliveries", "list"],
@@ -46,6 +70,30 @@ const deliveriesReplay = defineCommand({
     `Delivery ${d._id} replayed (${d.replays} replay(s) so far; ${d.failed ? "still failing" : "ok"}).`,
 });
 
+const replayFailed = defineCommand({
+  name: ["deliveries", "replay-failed"],
+  summary: "Replays every failed delivery received since a time, in the background (admins).",
+  options: {
+    since: { type: "string", value: "<90m|24h|7d|ISO>", help: "Oldest delivery to replay." },
+  },
+  run: ({ call, env, values }) => {
+    if (values.since === undefined) throw new CliError("USAGE", "--since is required");
+    return call.mutation(api.whatsapp.deliveryReplay.replayFailedSince, {
+      ...env,
+      since: sinceOption(values.since),
+    });
+  },
+  human: (job) => `${replayJobText(job)}\nFollow it with: deliveries replay-status`,
+});
+
+const replayStatus = defineCommand({
+  name: ["deliveries", "replay-status"],
+  summary: "Shows the latest bulk replay of failed deliveries and its progress.",
+  options: {},
+  run: ({ call, env }) => call.query(api.whatsapp.deliveryReplay.latest, env),
+  human: (job) => (job === null ? "No bulk replay yet in this environment." : replayJobText(job)),
+});
+
 const signatureFailures = defineCommand({
   name: ["deliveries", "signature-failures"],
   summary: "Counts deliveries refused for a bad signature, per number (a wrong webhook secret).",
@@ -78,4 +126,10 @@ const signatureFailures = defineCommand({
         ]),
 });
 
-export const DELIVERY_COMMANDS = [deliveriesList, deliveriesReplay, signatureFailures];
+export const DELIVERY_COMMANDS = [
+  deliveriesList,
+  deliveriesReplay,
+  replayFailed,
+  replayStatus,
+  signatureFailures,
+];
