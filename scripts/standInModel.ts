@@ -50,8 +50,13 @@ export type StandInModel = {
   script: (...turns: ScriptedTurn[]) => void;
   /** The next `times` requests fail this way. */
   failNext: (failure: Failure, times?: number) => void;
-  /** Handles a Fetch request (in-process use). */
-  handle: (request: Request) => Promise<Response>;
+  /**
+   * Handles a Fetch request (in-process use). Pass the caller's `signal` when the Request was
+   * built from a `RequestInit`: a Request's own signal follows the caller's only while the
+   * Request object is alive, so a hung call whose Request was garbage-collected would never
+   * see the caller's abort.
+   */
+  handle: (request: Request, signal?: AbortSignal) => Promise<Response>;
   /** A `fetch` that answers OpenAI-style URLs from this model; use with `vi.stubGlobal`. */
   fetch: typeof fetch;
   /** The system prompt of the i-th request (last by default). */
@@ -279,7 +284,7 @@ export function createStandInModel(): StandInModel {
   let scripted: ScriptedTurn[] = [];
   let failures: Failure[] = [];
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request, signal: AbortSignal = request.signal): Promise<Response> {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname.endsWith("/models")) {
       return json(200, { object: "list", data: [{ id: STAND_IN_MODEL_NAME, object: "model" }] });
@@ -302,8 +307,8 @@ export function createStandInModel(): StandInModel {
       // Hang until the caller gives up (its timeout aborts the request).
       return await new Promise<Response>((_resolve, reject) => {
         const abort = () => reject(new DOMException("aborted", "AbortError"));
-        if (request.signal.aborted) abort();
-        request.signal.addEventListener("abort", abort);
+        if (signal.aborted) abort();
+        signal.addEventListener("abort", abort, { once: true });
       });
     }
     if (failure === "malformed") {
@@ -326,7 +331,7 @@ export function createStandInModel(): StandInModel {
     },
     handle,
     fetch: (async (input: RequestInfo | URL, init?: RequestInit) =>
-      await handle(new Request(input, init))) as typeof fetch,
+      await handle(new Request(input, init), init?.signal ?? undefined)) as typeof fetch,
     systemPrompt: (index = requests.length - 1) =>
       text(requests[index]?.messages.find((m) => m.role === "system")?.content),
     reset: () => {
@@ -356,7 +361,7 @@ export async function startStandInModel(options: { port?: number } = {}) {
         signal: controller.signal,
       });
       model
-        .handle(request)
+        .handle(request, controller.signal)
         .then(async (response) => {
           const headers: Record<string, string> = {};
           response.headers.forEach((value, key) => {

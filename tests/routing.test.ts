@@ -125,7 +125,7 @@ describe("single flight", () => {
           await ctx.db.patch("threads", thread._id, { generation: thread.generation + 1 });
         });
       }
-      return await original(request);
+      return await original(request, init?.signal ?? undefined);
     });
     await route(t, c.threadId, c.generation);
     expect(await repliesOf(t, c.threadId)).toEqual([]);

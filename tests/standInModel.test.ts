@@ -3,6 +3,8 @@
  * request tool calls, scriptable, failure-injectable, and usable by the real OpenAI SDK over
  * loopback HTTP. It records what it was sent so tests can assert on prompts.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import OpenAI, { toFile } from "openai";
 import { afterEach, expect, test } from "vitest";
 import {
@@ -113,6 +115,30 @@ test("a timeout failure hangs until the caller's timeout aborts it", async () =>
   await expect(
     client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] }),
   ).rejects.toThrow(/timed out/i);
+});
+
+test("in process, a hung request is cut by the caller's abort even after its Request was collected", async () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const model = createStandInModel();
+  model.failNext("timeout");
+  const caller = new AbortController();
+  const answer = model.fetch("http://model.test/v1/chat/completions", {
+    method: "POST",
+    body: JSON.stringify(ask("hi")),
+    signal: caller.signal,
+  });
+  const outcome = answer.then(
+    () => "answered",
+    (error: Error) => error.name,
+  );
+  // Nothing but the pending call refers to the Request the fetch built; collect it.
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+  caller.abort();
+  expect(await outcome).toBe("AbortError");
 });
 
 test("it transcribes uploaded audio over loopback: labelled, from the bytes, as .ogg only", async () => {

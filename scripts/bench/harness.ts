@@ -105,7 +105,7 @@ function stubNetwork(model: StandInModel, sends: Sends, routingDelayMs: number) 
     const request = new Request(input, init);
     if (request.url.startsWith(MODEL_URL)) {
       sends.modelAt.push(performance.now());
-      return await model.handle(request);
+      return await model.handle(request, init?.signal ?? undefined);
     }
     if (request.url.startsWith(PROVIDER_URL)) return providerAnswer(request, sends);
     return await realFetch(input, init);
