@@ -69,7 +69,7 @@ async function sendOf(messageId: string) {
   );
 }
 
-describe("seed 001: AI → human → AI", () => {
+describe("a conversation passed from the AI to a person and back", () => {
   test("handoff on request, silence while the human owns it, human replies delivered, release, and the next day's prompt holds the human's resolution", async () => {
     // 1. The AI answers the first message.
     let thread = await customerWrites(t, support, CUSTOMER, "Hi, my order #ORD-22 hasn't arrived");

@@ -2,8 +2,7 @@
  * Inbound ingest through the signed HTTP actions: every message type rendered and stored with
  * its media, contacts and threads keyed by number and customer (phone or BSUID), the 24-hour
  * window field, routing jobs, dead letters that stay listable and replayable, echoes, template
- * statuses, batches and multi-entry Meta payloads (acceptance 4), and tenant isolation
- * (acceptance 5).
+ * statuses, batches and multi-entry Meta payloads, and tenant isolation.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../convex/_generated/api";
@@ -613,7 +612,7 @@ describe("echoes", () => {
   });
 });
 
-describe("batches and multi-entry payloads (acceptance 4)", () => {
+describe("batches and multi-entry payloads", () => {
   test("a batched Kapso delivery stores every message, once", async () => {
     await giveAgent(t, admin, kapso.connectionId);
     const items = Array.from({ length: 5 }, (_, i) =>
@@ -868,7 +867,7 @@ describe("template status webhooks", () => {
   });
 });
 
-describe("tenant isolation (acceptance 5)", () => {
+describe("tenant isolation", () => {
   test("two organizations with the same customer never share contacts, threads or messages", async () => {
     const b = await provisionTenant(t, "org_b");
     const other = await connectKapsoNumber(t, b.admin, "888777666");

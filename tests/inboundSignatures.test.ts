@@ -1,5 +1,5 @@
 /**
- * Webhook authenticity (acceptance 1): HMAC-SHA256 over the raw bytes, checked in constant time
+ * Webhook authenticity: HMAC-SHA256 over the raw bytes, checked in constant time
  * against every active secret of the number. A rejected request answers 401 and leaves only a
  * counter of its reason. Also: the reference test vectors, Meta's GET handshake,
  * secret rotation, and the project webhook signed with the deployment secret.

@@ -1,5 +1,5 @@
 /**
- * Duplicate storm (acceptance 2) and bounded work per message (acceptance 7). 2,000 signed
+ * Duplicate storm and bounded work per message. 2,000 signed
  * deliveries carrying 1,000 unique messages over 3 numbers of 2 organizations, 30 % redelivered,
  * shuffled with a fixed seed, some batched: exactly 1,000 messages, one routing job each, none
  * lost, each in its own customer's thread. Then the ingest transaction's reads and writes are

@@ -1,5 +1,5 @@
 /**
- * Seed 000 (acceptance 3): numbers of one memory pool share one customer and one memory. The
+ * Numbers of one memory pool share one customer and one memory. The
  * support agent's context holds yesterday's sales-line turn tagged with its number, memory notes
  * carry their source number and `memory.search` can filter by it, replies leave from the number
  * the customer wrote to, and a number outside the pool sees nothing of it.

@@ -1,5 +1,5 @@
 /**
- * Delivery statuses (acceptance 3): for every one of the 24 orders of sent/delivered/read/failed,
+ * Delivery statuses: for every one of the 24 orders of sent/delivered/read/failed,
  * delivered by status webhooks to one outbound message, the message ends in the documented final
  * state (`failed`, terminal, with its first error) with all four stage timestamps recorded; without
  * `failed` the highest stage wins and nothing is downgraded. Plus the merge rule as a property.

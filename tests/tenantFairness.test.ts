@@ -1,5 +1,5 @@
 /**
- * Per-tenant fairness (acceptance 6). Tenant A floods 1,000 inbound messages while tenant B gets
+ * Per-tenant fairness. Tenant A floods 1,000 inbound messages while tenant B gets
  * one. A deterministic simulation drives the routing jobs in scheduled order on a virtual clock
  * and serves model calls first-come first-served, `MODEL_CONCURRENCY` at a time, `MODEL_TURN_MS`
  * each. With the limits, A gets its burst and the rest of its turns are rescheduled (delayed, not

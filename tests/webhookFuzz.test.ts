@@ -1,5 +1,5 @@
 /**
- * Fuzzing the webhook endpoints (acceptance 6): 5,200 generated requests — malformed and
+ * Fuzzing the webhook endpoints: 5,200 generated requests — malformed and
  * near-valid Kapso and Meta bodies (fields replaced by arbitrary JSON, truncated, random text),
  * signed, unsigned or with broken signature headers and odd event headers — through the real
  * HTTP actions. Never a 5xx; every verified request leaves exactly one delivery record, every
