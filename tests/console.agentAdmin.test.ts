@@ -115,12 +115,26 @@ describe("usage", () => {
       agentId: world.ids.salesAgentId,
     });
     expect(usage.routers.map((r) => [r.slug, r.inRules])).toEqual([["front-desk", [1]]]);
-    await expectCode(
+    const refused = await expectCode(
       world.orgA.admin.mutation(api.agents.definitions.remove, {
         ...env,
         agentId: world.ids.salesAgentId,
       }),
       "IN_USE",
+    );
+    expect(refused.data.message).toContain('router "front-desk"');
+  });
+
+  test("the refusal to delete names the number first when a number and a router use the agent", async () => {
+    const refused = await expectCode(
+      world.orgA.admin.mutation(api.agents.definitions.remove, {
+        ...env,
+        agentId: world.ids.agentId,
+      }),
+      "IN_USE",
+    );
+    expect(refused.data.message).toBe(
+      'This agent is still used by connection "Support line"; reassign it first.',
     );
   });
 

@@ -16,6 +16,7 @@ import { appError } from "../lib/errors";
 import { stripUndefined } from "../lib/objects";
 import { project } from "../lib/projections";
 import { checkHttpTools, mergeHttpTools } from "./tools";
+import { agentUsage, firstUse } from "./usage";
 import {
   agentFields,
   BUILTIN_TOOLS,
@@ -322,7 +323,7 @@ export const remove = orgAdminMutation({
   returns: v.null(),
   handler: async (ctx, { agentId }) => {
     await getOwned(ctx, ctx.tenant, "agents", agentId);
-    const usedBy = await agentUsage(ctx, ctx.tenant, agentId);
+    const usedBy = firstUse(await agentUsage(ctx, ctx.tenant, agentId));
     if (usedBy !== null) {
       throw appError("IN_USE", `This agent is still used by ${usedBy}; reassign it first.`);
     }
@@ -330,39 +331,3 @@ export const remove = orgAdminMutation({
     return null;
   },
 });
-
-/** Names the first thing still pointing at an agent, or null when nothing does. */
-async function agentUsage(ctx: QueryCtx, tenant: Tenant, agentId: Id<"agents">) {
-  const connections = await ctx.db
-    .query("whatsappConnections")
-    .withIndex("by_organizationId_and_environment", (q) =>
-      q.eq("organizationId", tenant.organizationId).eq("environment", tenant.environment),
-    )
-    .take(1000);
-  const connection = connections.find((c) => c.agentId === agentId);
-  if (connection) return `connection "${connection.label}"`;
-  const routers = await ctx.db
-    .query("routers")
-    .withIndex("by_organizationId_and_environment_and_slug", (q) =>
-      q.eq("organizationId", tenant.organizationId).eq("environment", tenant.environment),
-    )
-    .take(1000);
-  const router = routers.find(
-    (r) =>
-      r.fallbackAgentId === agentId ||
-      r.classifierAgentIds.includes(agentId) ||
-      r.rules.some((rule) => rule.agentId === agentId),
-  );
-  if (router) return `router "${router.slug}"`;
-  const config = await ctx.db
-    .query("integrationConfigs")
-    .withIndex("by_organizationId_and_environment_and_provider", (q) =>
-      q
-        .eq("organizationId", tenant.organizationId)
-        .eq("environment", tenant.environment)
-        .eq("provider", "whatsapp"),
-    )
-    .unique();
-  if (config?.defaultAgentId === agentId) return "the environment's default agent";
-  return null;
-}
