@@ -36,6 +36,7 @@ import type * as agents_turnContext from "../agents/turnContext.js";
 import type * as agents_turnHandler from "../agents/turnHandler.js";
 import type * as agents_turnSignals from "../agents/turnSignals.js";
 import type * as agents_turnSteps from "../agents/turnSteps.js";
+import type * as agents_usage from "../agents/usage.js";
 import type * as business_profile from "../business/profile.js";
 import type * as console_agentAdmin from "../console/agentAdmin.js";
 import type * as console_analytics from "../console/analytics.js";
@@ -162,6 +163,7 @@ declare const fullApi: ApiFromModules<{
   "agents/turnHandler": typeof agents_turnHandler;
   "agents/turnSignals": typeof agents_turnSignals;
   "agents/turnSteps": typeof agents_turnSteps;
+  "agents/usage": typeof agents_usage;
   "business/profile": typeof business_profile;
   "console/agentAdmin": typeof console_agentAdmin;
   "console/analytics": typeof console_analytics;
