@@ -14,6 +14,7 @@ import {
   routeNow,
   runsOfThread,
   threadMessages,
+  SUPPORT_LINE,
 } from "./fixtures/metaInbound";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
 
@@ -33,12 +34,7 @@ beforeEach(async () => {
   model = useStandInModel();
   t = newTest();
   a = await provisionTenant(t, "org_a");
-  support = await numberWithAgent(a.admin, {
-    phoneNumberId: "PNID_SUPPORT",
-    label: "Support line",
-    phoneNumber: "+15550002222",
-    agent: { name: "Support", slug: "support", systemPrompt: "You are the support agent." },
-  });
+  support = await numberWithAgent(a.admin, SUPPORT_LINE);
 });
 
 afterEach(() => {

@@ -10,7 +10,13 @@ import type { Id } from "../convex/_generated/dataModel";
 import type { StandInModel } from "../scripts/standInModel";
 import { useStandInModel } from "./fixtures/agents";
 import { expectCode } from "./fixtures/errors";
-import { customerWrites, numberWithAgent, routeNow, type Number } from "./fixtures/metaInbound";
+import {
+  customerWrites,
+  numberWithAgent,
+  routeNow,
+  type Number,
+  SUPPORT_LINE,
+} from "./fixtures/metaInbound";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
 
 const env = { environment: "development" as const };
@@ -42,12 +48,7 @@ beforeEach(async () => {
   });
   t = newTest();
   a = await provisionTenant(t, "org_a");
-  support = await numberWithAgent(a.admin, {
-    phoneNumberId: "PNID_SUPPORT",
-    label: "Support line",
-    phoneNumber: "+15550002222",
-    agent: { name: "Support", slug: "support", systemPrompt: "You are the support agent." },
-  });
+  support = await numberWithAgent(a.admin, SUPPORT_LINE);
 });
 
 afterEach(() => {

@@ -17,6 +17,7 @@ import {
   runsOfThread,
   threadMessages,
   type Number,
+  SUPPORT_LINE,
 } from "./fixtures/metaInbound";
 import { metaEnvelope, metaRequest, metaText, metaValue, post } from "./fixtures/webhooks";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
@@ -43,12 +44,7 @@ beforeEach(async () => {
   });
   t = newTest();
   a = await provisionTenant(t, "org_a");
-  support = await numberWithAgent(a.admin, {
-    phoneNumberId: "PNID_SUPPORT",
-    label: "Support line",
-    phoneNumber: "+15550002222",
-    agent: { name: "Support", slug: "support", systemPrompt: "You are the support agent." },
-  });
+  support = await numberWithAgent(a.admin, SUPPORT_LINE);
 });
 
 afterEach(() => {
