@@ -1,15 +1,12 @@
 /** Agents of the environment: what each runs on, its tools and knowledge; create, open, duplicate. */
-import { Anchor, Badge, Button, Group, Table, Text } from "@mantine/core";
+import { Anchor, Badge, Group, Table, Text } from "@mantine/core";
 import { IconRobotOff } from "@tabler/icons-react";
 import { useQuery } from "convex/react";
 import { Link } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useEnvironment } from "../lib/environment";
 import { formatTime } from "../lib/format";
-import { useIsAdmin } from "../lib/who";
-import { DataTable } from "../ui/DataTable";
-import { PageHeader } from "../ui/PageHeader";
-import { Empty, ListSkeleton } from "../ui/States";
+import { ListPage } from "../ui/ListPage";
 import { knowledgeSize, type AgentView } from "./draft";
 
 function AgentRow({ a, isDefault }: { a: AgentView; isDefault: boolean }) {
@@ -59,42 +56,20 @@ export function AgentsPage() {
   const environment = useEnvironment();
   const agents = useQuery(api.agents.definitions.list, { environment });
   const status = useQuery(api.whatsapp.connections.getStatus, { environment });
-  const admin = useIsAdmin();
   return (
-    <>
-      <PageHeader
-        title="Agents"
-        description="Each agent answers with a model, a system prompt, tools and knowledge."
-        actions={
-          <Button component={Link} to="new" disabled={!admin}>
-            New agent
-          </Button>
-        }
-      />
-      {agents === undefined ? (
-        <ListSkeleton />
-      ) : agents.length === 0 ? (
-        <Empty
-          icon={<IconRobotOff size={28} />}
-          title="No agents yet"
-          description="Create one, then give it a number or a router."
-          action={
-            <Button component={Link} to="new">
-              New agent
-            </Button>
-          }
-        />
-      ) : (
-        <DataTable
-          columns={["Agent", "Model", "Tools", "Knowledge", "Updated"]}
-          minWidth={720}
-          label="Agents"
-        >
-          {agents.map((a) => (
-            <AgentRow key={a._id} a={a} isDefault={status?.defaultAgentId === a._id} />
-          ))}
-        </DataTable>
-      )}
-    </>
+    <ListPage
+      title="Agents"
+      description="Each agent answers with a model, a system prompt, tools and knowledge."
+      newLabel="New agent"
+      items={agents}
+      empty={{
+        icon: <IconRobotOff size={28} />,
+        title: "No agents yet",
+        description: "Create one, then give it a number or a router.",
+      }}
+      columns={["Agent", "Model", "Tools", "Knowledge", "Updated"]}
+      minWidth={720}
+      renderRow={(a) => <AgentRow key={a._id} a={a} isDefault={status?.defaultAgentId === a._id} />}
+    />
   );
 }

@@ -1,14 +1,11 @@
 /** Routers of the environment: how each decides, its rules, its fallback, the numbers it answers. */
-import { Anchor, Badge, Button, Group, Table, Text } from "@mantine/core";
+import { Anchor, Badge, Group, Table, Text } from "@mantine/core";
 import { IconGitFork } from "@tabler/icons-react";
 import { useQuery } from "convex/react";
 import { Link } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useEnvironment } from "../lib/environment";
-import { useIsAdmin } from "../lib/who";
-import { DataTable } from "../ui/DataTable";
-import { PageHeader } from "../ui/PageHeader";
-import { Empty, ListSkeleton } from "../ui/States";
+import { ListPage } from "../ui/ListPage";
 import type { RouterView } from "./draft";
 
 function RouterRow({ r, fallback, numbers }: { r: RouterView; fallback: string; numbers: string }) {
@@ -45,7 +42,6 @@ export function RoutersPage() {
   const routers = useQuery(api.agents.routers.list, { environment });
   const agents = useQuery(api.agents.definitions.list, { environment });
   const status = useQuery(api.whatsapp.connections.getStatus, { environment });
-  const admin = useIsAdmin();
   const agentName = (id: string) => agents?.find((a) => a._id === id)?.name ?? "…";
   const numbers = (id: string) =>
     (status?.connections ?? [])
@@ -53,41 +49,25 @@ export function RoutersPage() {
       .map((c) => c.label)
       .join(", ");
   return (
-    <>
-      <PageHeader
-        title="Routers"
-        description="A router picks which agent answers a conversation: ordered rules, then optionally the model, then a fallback."
-        actions={
-          <Button component={Link} to="new" disabled={!admin}>
-            New router
-          </Button>
-        }
-      />
-      {routers === undefined ? (
-        <ListSkeleton />
-      ) : routers.length === 0 ? (
-        <Empty
-          icon={<IconGitFork size={28} />}
-          title="No routers yet"
-          description="Use a router when one number needs several agents (sales, support…)."
-          action={
-            <Button component={Link} to="new">
-              New router
-            </Button>
-          }
+    <ListPage
+      title="Routers"
+      description="A router picks which agent answers a conversation: ordered rules, then optionally the model, then a fallback."
+      newLabel="New router"
+      items={routers}
+      empty={{
+        icon: <IconGitFork size={28} />,
+        title: "No routers yet",
+        description: "Use a router when one number needs several agents (sales, support…).",
+      }}
+      columns={["Router", "Mode", "Rules", "Fallback", "Numbers"]}
+      renderRow={(r) => (
+        <RouterRow
+          key={r._id}
+          r={r}
+          fallback={agentName(r.fallbackAgentId)}
+          numbers={numbers(r._id)}
         />
-      ) : (
-        <DataTable columns={["Router", "Mode", "Rules", "Fallback", "Numbers"]} label="Routers">
-          {routers.map((r) => (
-            <RouterRow
-              key={r._id}
-              r={r}
-              fallback={agentName(r.fallbackAgentId)}
-              numbers={numbers(r._id)}
-            />
-          ))}
-        </DataTable>
       )}
-    </>
+    />
   );
 }
