@@ -1,17 +1,28 @@
 /**
  * The inbox list reads everything it shows from the thread itself: the newest message's preview
  * (who, a short text or a label for media and templates, when) and the team's unread count,
- * kept when a message is stored; opening the conversation (`markSeen`) resets the count for the
+ * kept when a message is stored (and when a voice note's words arrive later, while it is still the
+ * newest message); opening the conversation (`markSeen`) resets the count for the
  * whole team. Threads stored before these fields existed still show their newest message.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { api } from "../convex/_generated/api";
-import type { Doc } from "../convex/_generated/dataModel";
+import { api, internal } from "../convex/_generated/api";
+import type { Doc, Id } from "../convex/_generated/dataModel";
 import { insertMessage } from "../convex/inbox/messages";
 import { PREVIEW_LENGTH, lastMessageOf } from "../convex/inbox/threadPreview";
 import { enqueueOutbound } from "../convex/outbound/sends";
 import { expectCode } from "./fixtures/errors";
 import { customerWrites, type Number } from "./fixtures/metaInbound";
+import {
+  allRows,
+  connectKapsoNumber,
+  kapsoMessage,
+  kapsoRequest,
+  metaEnvelope,
+  metaRequest,
+  metaValue,
+  post,
+} from "./fixtures/webhooks";
 import { SECRETS, seedWorld, type World } from "./fixtures/world";
 import { newTest, type TestConvex } from "./setup";
 
@@ -43,7 +54,7 @@ async function listed(threadId: string) {
   return inbox.page.find((th) => th._id === threadId)!;
 }
 
-async function aiReplies(thread: Doc<"threads">, text: string) {
+async function aiReplies(thread: Pick<Doc<"threads">, "_id">, text: string) {
   await t.run((ctx) =>
     enqueueOutbound(ctx, {
       threadId: thread._id,
@@ -112,6 +123,93 @@ describe("the thread's preview and unread count", () => {
   });
 });
 
+describe("a voice note's preview", () => {
+  /** The customer records a voice note now (Meta sends no transcript); returns the message. */
+  async function customerSpeaks(id: string) {
+    const body = metaEnvelope([
+      {
+        changes: [
+          {
+            value: metaValue(number.phoneNumberId, {
+              contacts: [{ profile: { name: "Anish" }, wa_id: CUSTOMER }],
+              messages: [
+                {
+                  from: CUSTOMER,
+                  id,
+                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  type: "audio",
+                  audio: { mime_type: "audio/ogg; codecs=opus", id: `media-${id}`, voice: true },
+                },
+              ],
+            }),
+          },
+        ],
+      },
+    ]);
+    expect((await post(t, await metaRequest(body, { secret: number.appSecret }))).status).toBe(200);
+    return (await allRows(t, "messages")).find((m) => m.channelData.providerMessageId === id)!;
+  }
+
+  async function transcribed(messageId: Id<"messages">, text: string) {
+    await t.mutation(internal.media.store.recordTranscript, { messageId, text });
+  }
+
+  test("a transcript that arrives later fills in the newest message's preview", async () => {
+    const note = await customerSpeaks("wamid.VP1");
+    expect((await listed(note.threadId)).lastMessage?.preview).toBe("Voice message");
+    vi.advanceTimersByTime(3_000);
+    await transcribed(note._id, "Where is\nmy parcel?");
+    expect((await listed(note.threadId)).lastMessage).toEqual({
+      direction: "inbound",
+      role: "user",
+      preview: "Voice message: Where is my parcel?",
+      at: note.createdAt,
+    });
+  });
+
+  test("the transcript of an older voice note leaves a newer message's preview alone", async () => {
+    const note = await customerSpeaks("wamid.VP2");
+    vi.advanceTimersByTime(5_000);
+    await aiReplies({ _id: note.threadId }, "Let me check.");
+    await transcribed(note._id, "Where is my parcel?");
+    expect((await listed(note.threadId)).lastMessage?.preview).toBe("Let me check.");
+  });
+
+  test("a message written in the same second after the voice note keeps the preview", async () => {
+    const note = await customerSpeaks("wamid.VP3");
+    await customerWrites(t, number, CUSTOMER, "Hello?");
+    await transcribed(note._id, "Where is my parcel?");
+    const row = await listed(note.threadId);
+    expect(row.lastMessage).toMatchObject({ preview: "Hello?", at: note.createdAt });
+  });
+
+  test("a voice note that arrives with its transcript previews its words at once", async () => {
+    const kapso = await connectKapsoNumber(t, world.orgA.admin, "PNID_KAPSO_PREVIEW");
+    const body = kapsoMessage("PNID_KAPSO_PREVIEW", {
+      id: "wamid.KVP1",
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      type: "audio",
+      audio: { id: "5647382910", voice: true },
+      kapso: {
+        direction: "inbound",
+        has_media: true,
+        content: "[Audio attached] (voice.ogg)\nTranscript: Hello, I need help with my order",
+        transcript: { text: "Hello, I need help with my order" },
+      },
+    });
+    const event = "whatsapp.message.received";
+    expect((await post(t, await kapsoRequest(body, { secret: kapso.secret, event }))).status).toBe(
+      200,
+    );
+    const [thread] = (await allRows(t, "threads")).filter(
+      (th) => th.connectionId === kapso.connectionId,
+    );
+    expect((await listed(thread!._id)).lastMessage?.preview).toBe(
+      "Voice message: Hello, I need help with my order",
+    );
+  });
+});
+
 describe("what a preview says", () => {
   const base = {
     role: "user" as const,
@@ -127,6 +225,20 @@ describe("what a preview says", () => {
 
   test("long text is cut to the preview length with an ellipsis", () => {
     const preview = lastMessageOf({ ...base, content: "ab ".repeat(100) }).preview;
+    expect(Array.from(preview)).toHaveLength(PREVIEW_LENGTH);
+    expect(preview.endsWith("…")).toBe(true);
+  });
+
+  test("a voice note's transcript is one line, cut like any text", () => {
+    const text = "word\n".repeat(100);
+    const channelData = {
+      ...base.channelData,
+      type: "audio",
+      payload: { voice: true },
+      transcript: { status: "completed" as const, text, requestedAt: 1 },
+    };
+    const preview = lastMessageOf({ ...base, content: text, channelData }).preview;
+    expect(preview.startsWith("Voice message: word word")).toBe(true);
     expect(Array.from(preview)).toHaveLength(PREVIEW_LENGTH);
     expect(preview.endsWith("…")).toBe(true);
   });
@@ -147,6 +259,9 @@ describe("what a preview says", () => {
     expect(of("document", { media: { filename: "invoice.pdf" } })).toBe("Document: invoice.pdf");
     expect(of("audio", { payload: { voice: true } }, "my words")).toBe("Voice message");
     expect(of("audio", { payload: { voice: false } })).toBe("Audio");
+    expect(of("audio", { payload: { voice: true, transcribed: true } }, " my words ")).toBe(
+      "Voice message: my words",
+    );
     expect(of("template", { templateName: "order_update" }, "[Template: order_update] Hi")).toBe(
       "Template: order_update",
     );

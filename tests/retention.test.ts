@@ -206,3 +206,43 @@ test("a large backlog is deleted in bounded batches that reschedule themselves",
   );
   expect(left).toEqual([]);
 });
+
+/** A bulk replay of failed deliveries last updated at `at` (its end, once finished). */
+async function seedReplayJob(at: number, status: "running" | "done" | "abandoned") {
+  return await t.run(
+    async (ctx) =>
+      await ctx.db.insert("deliveryReplayJobs", {
+        ...tenant(),
+        requestedBy: "user_admin",
+        since: at - DAY,
+        until: at,
+        status,
+        cursorIds: [],
+        batches: 1,
+        progress: { found: 0, resolved: 0, stillFailed: 0, skipped: 0, errors: 0 },
+        startedAt: at,
+        updatedAt: at,
+        ...(status === "running" ? {} : { finishedAt: at }),
+      }),
+  );
+}
+
+async function replayJobIds() {
+  return await t.run(async (ctx) =>
+    (await ctx.db.query("deliveryReplayJobs").collect()).map((job) => job._id),
+  );
+}
+
+test("bulk replays that finished before their retention are deleted; recent ones are kept", async () => {
+  await seedReplayJob(NOW - 40 * DAY, "done");
+  await seedReplayJob(NOW - 40 * DAY, "abandoned");
+  const recent = await seedReplayJob(NOW - 5 * DAY, "done");
+  await applyRetention();
+  expect(await replayJobIds()).toEqual([recent]);
+});
+
+test("a running bulk replay is kept however long ago it last reported", async () => {
+  const running = await seedReplayJob(NOW - 400 * DAY, "running");
+  await applyRetention();
+  expect(await replayJobIds()).toEqual([running]);
+});

@@ -1,7 +1,8 @@
 /**
  * What the inbox list shows of a thread's newest message: who wrote it, a one-line text cut to
- * `PREVIEW_LENGTH` characters (or a label for media, voice notes and templates) and when. Pure:
- * threads.ts keeps it on the thread as each message is stored, so the list reads no messages.
+ * `PREVIEW_LENGTH` characters (or a label for media, voice notes and templates; a voice note's
+ * words once known) and when. Pure: threads.ts keeps it on the thread as each message is stored
+ * (and as a voice note's transcript arrives), so the list reads no messages.
  */
 import type { Doc } from "../_generated/dataModel";
 import type { LastMessage } from "../lib/validators";
@@ -26,15 +27,30 @@ function oneLine(text: string): string {
   return `${chars.slice(0, PREVIEW_LENGTH - 1).join("")}…`;
 }
 
+/**
+ * The words of a voice note (or other audio), once known: its transcript, or the provider's
+ * (Kapso sends one with the message, stored as its content before the transcript is recorded).
+ */
+function spokenWords(message: PreviewedMessage): string | undefined {
+  const { transcript, payload } = message.channelData;
+  if (transcript !== undefined) {
+    return transcript.status === "completed" ? transcript.text?.trim() || undefined : undefined;
+  }
+  const transcribed = (payload as { transcribed?: unknown } | undefined)?.transcribed === true;
+  return transcribed ? message.content.trim() || undefined : undefined;
+}
+
 function label(message: PreviewedMessage): string | undefined {
   const { type, templateName, media, payload } = message.channelData;
   if (templateName !== undefined) return `Template: ${templateName}`;
   if (type === "audio" && (payload as { voice?: unknown } | undefined)?.voice === true) {
-    return "Voice message";
+    const words = spokenWords(message);
+    return words !== undefined ? `Voice message: ${words}` : "Voice message";
   }
   const kind = MEDIA_LABELS[type];
   if (kind === undefined) return undefined;
-  const detail = media?.caption ?? media?.filename;
+  const detail =
+    (type === "audio" ? spokenWords(message) : undefined) ?? media?.caption ?? media?.filename;
   return detail ? `${kind}: ${detail}` : kind;
 }
 

@@ -2,10 +2,11 @@
  * The inbox: threads of a tenant's numbers, their messages, and who answers them. This module
  * owns `threads`: it creates them and moves them forward for inbound messages
  * (`getOrCreateThread`, `recordThreadMessage`), keeps the list's preview and unread count as
- * messages are stored (`recordMessageArrival`), and every other change of a thread (who answers
- * it, the current agent, its place in the inbox) goes through its helpers. `takeOver` hands a
- * thread to a human and `release` gives it back to the AI (see handoff.ts); `markSeen` clears
- * the unread count. Reads are paginated index ranges.
+ * messages are stored (`recordMessageArrival`) or a voice note's words arrive
+ * (`refreshMessagePreview`), and every other change of a thread (who answers it, the current
+ * agent, its place in the inbox) goes through its helpers. `takeOver` hands a thread to a human
+ * and `release` gives it back to the AI (see handoff.ts); `markSeen` clears the unread count.
+ * Reads are paginated index ranges.
  */
 import { paginationOptsValidator } from "convex/server";
 import { doc } from "convex-helpers/validators";
@@ -181,6 +182,38 @@ export async function recordMessageArrival(
   }
   await ctx.db.patch("threads", thread._id, patch);
   return seq;
+}
+
+/**
+ * A stored message's text changed (a voice note's transcript arrived, media/transcripts.ts):
+ * the thread's preview follows, only while that message is still the one it shows — same time,
+ * direction and role, and the last stored at that instant (WhatsApp times are whole seconds, so
+ * a burst shares them). A newer message's preview is never overwritten.
+ */
+export async function refreshMessagePreview(
+  ctx: MutationCtx,
+  message: Pick<Doc<"messages">, "_id" | "threadId" | "role" | "channelData" | "createdAt">,
+) {
+  const thread = await ctx.db.get("threads", message.threadId);
+  const shown = thread?.lastMessage;
+  if (thread === null || shown === undefined) return;
+  const same =
+    shown.at === message.createdAt &&
+    shown.direction === message.channelData.direction &&
+    shown.role === message.role;
+  if (!same) return;
+  const newest = await ctx.db
+    .query("messages")
+    .withIndex("by_threadId_and_createdAt", (q) =>
+      q.eq("threadId", thread._id).eq("createdAt", message.createdAt),
+    )
+    .order("desc")
+    .first();
+  if (newest === null || newest._id !== message._id) return;
+  const { preview } = lastMessageOf(newest);
+  if (preview !== shown.preview) {
+    await ctx.db.patch("threads", thread._id, { lastMessage: { ...shown, preview } });
+  }
 }
 
 // --- Who answers a thread, and its bookkeeping (handoff.ts, escalation.ts, agents, outbound) --

@@ -154,7 +154,8 @@ export type RetainedTable =
   | "notifications"
   | "handoffEvents"
   | "outboundSends"
-  | "mediaFiles";
+  | "mediaFiles"
+  | "deliveryReplayJobs";
 
 /** Days each table keeps a row by default, and the variable that overrides it. */
 export const RETENTION_DEFAULTS: Record<RetainedTable, { days: number; variable: string }> = {
@@ -166,6 +167,8 @@ export const RETENTION_DEFAULTS: Record<RetainedTable, { days: number; variable:
   outboundSends: { days: 30, variable: "RETENTION_OUTBOUND_SENDS_DAYS" },
   /** Stored copies of inbound media (the messages keep their metadata and transcripts). */
   mediaFiles: { days: 30, variable: "MEDIA_RETENTION_DAYS" },
+  /** Finished bulk replays of failed deliveries (a running one is never deleted). */
+  deliveryReplayJobs: { days: 30, variable: "RETENTION_DELIVERY_REPLAY_JOBS_DAYS" },
 };
 
 /** Days rows of `table` are kept; null when set to 0 (kept forever). Bad values: the default. */

@@ -10,6 +10,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import type { TurnArgs } from "../agents/turnSteps";
 import { setChannelData } from "../inbox/messages";
+import { refreshMessagePreview } from "../inbox/threads";
 import { mediaConfig } from "../lib/config";
 import type { Transcript } from "../lib/validators";
 import { VOICE_PENDING } from "../whatsapp/messageContent";
@@ -101,7 +102,8 @@ export type TranscriptOutcome =
 
 /**
  * Records a voice note's words (or why there are none): the transcript replaces the placeholder
- * the agent reads, and a turn that waits for it is started again now.
+ * the agent reads, the thread's preview shows it while the note is the newest message, and a
+ * turn that waits for it is started again now.
  */
 export async function settleTranscript(
   ctx: MutationCtx,
@@ -133,6 +135,7 @@ export async function settleTranscript(
     { ...message.channelData, transcript },
     placeholder || text ? text || VOICE_FAILED : undefined,
   );
+  if (text) await refreshMessagePreview(ctx, message);
   if (previous?.awaitedBy !== undefined) {
     await ctx.scheduler.runAfter(0, internal.agents.turn.run, {
       threadId: message.threadId,

@@ -1,11 +1,11 @@
 /**
  * Retention: the logs that grow with traffic (webhook deliveries, agent runs, hook calls,
- * notifications, handoff events, send records) keep their rows for a configurable number of
- * days (`RETENTION_*_DAYS`, lib/config.ts). A daily cron starts one purge per table; each purge
- * deletes a bounded batch of rows older than the cutoff and schedules itself again while more
- * remain. Rows still in use (a running turn, a pending hook call or send) are skipped; the
- * conversation itself (threads, messages, contacts, memories) is never deleted here. Each
- * table's purge is a helper of the module that owns the table.
+ * notifications, handoff events, send records, finished bulk replays) keep their rows for a
+ * configurable number of days (`RETENTION_*_DAYS`, lib/config.ts). A daily cron starts one purge
+ * per table; each purge deletes a bounded batch of rows older than the cutoff and schedules
+ * itself again while more remain. Rows still in use (a running turn or replay, a pending hook
+ * call or send) are skipped; the conversation itself (threads, messages, contacts, memories) is
+ * never deleted here. Each table's purge is a helper of the module that owns the table.
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
@@ -18,6 +18,7 @@ import type { Purge } from "../lib/purge";
 import { purgeMediaOlderThan } from "../media/store";
 import { purgeSendsOlderThan } from "../outbound/lifecycle";
 import { purgeDeliveriesOlderThan } from "../whatsapp/deliveries";
+import { purgeReplayJobsOlderThan } from "../whatsapp/deliveryReplay";
 
 /** Rows one purge run reads at most (each run is one mutation, far below Convex's limits). */
 export const RETENTION_BATCH = 500;
@@ -31,6 +32,7 @@ export const vRetainedTable = v.union(
   v.literal("handoffEvents"),
   v.literal("outboundSends"),
   v.literal("mediaFiles"),
+  v.literal("deliveryReplayJobs"),
 );
 
 /**
@@ -46,6 +48,8 @@ const PURGES: Record<RetainedTable, Purge> = {
   outboundSends: purgeSendsOlderThan,
   // Stored media copies: the file goes with its row; the message keeps the metadata.
   mediaFiles: purgeMediaOlderThan,
+  // Bulk replays of failed deliveries: finished ones only.
+  deliveryReplayJobs: purgeReplayJobsOlderThan,
 };
 
 /** Starts one purge per table whose retention is on (the daily cron). */

@@ -4,7 +4,8 @@
  * action takes one batch at a time and replays each delivery through the single-delivery path
  * (`deliveries.replayVerifiedInternal`, one transaction per delivery, so one that throws does
  * not stop the others), and the mutation that records a batch schedules the next one. At most
- * one runs per tenant and environment; the console watches `latest`.
+ * one runs per tenant and environment; the console watches `latest`. Finished jobs are purged
+ * by retention (`purgeReplayJobsOlderThan`).
  */
 import { ConvexError, v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
@@ -12,6 +13,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, type QueryCtx } from "../_generated/server";
 import { orgAdminMutation, orgQuery, type Tenant } from "../lib/auth";
 import { appError } from "../lib/errors";
+import { purgePage, type Purge } from "../lib/purge";
 import { vDeliveryReplayJobStatus, vDeliveryReplayProgress } from "../lib/validators";
 import { canReplay } from "./deliveries";
 
@@ -119,6 +121,22 @@ export const latest = orgQuery({
     return job === null ? null : jobView(job);
   },
 });
+
+/**
+ * Retention (ops/retention.ts): one page of jobs last updated before `cutoff` (a finished job's
+ * end); a running one stays, however long it has been silent.
+ */
+export const purgeReplayJobsOlderThan: Purge = async (ctx, cutoff, page) => {
+  const jobs = await ctx.db
+    .query("deliveryReplayJobs")
+    .withIndex("by_updatedAt", (q) => q.lt("updatedAt", cutoff))
+    .paginate(page);
+  return await purgePage(
+    jobs,
+    (job) => ctx.db.delete("deliveryReplayJobs", job._id),
+    (job) => job.status !== "running",
+  );
+};
 
 // ---------------------------------------------------------------------------------------------
 // The worker: claim a batch, replay each delivery, record the batch and schedule the next.

@@ -158,7 +158,9 @@ export const whatsappTables = {
       "organizationId",
       "environment",
       "status",
-    ]), // the one running
+    ]) // the one running
+    // Retention: finished jobs by age (a finished job is never patched again, so this is its end).
+    .index("by_updatedAt", ["updatedAt"]),
 
   /**
    * Deliveries that could not be verified (no or bad signature, unknown number, unreadable
