@@ -1,5 +1,8 @@
-/** Filters above the thread list: owner, number, window, and a search by name or phone. */
-import { Group, SegmentedControl, Select, Stack, TextInput } from "@mantine/core";
+/**
+ * Filters above the thread list: a search by name or phone, an "Unread" toggle, then owner,
+ * number and window.
+ */
+import { Chip, Group, SegmentedControl, Select, Stack, TextInput } from "@mantine/core";
 import { IconSearch } from "@tabler/icons-react";
 import type { ConnectionView } from "./types";
 import type { InboxFilters } from "./filters";
@@ -13,14 +16,26 @@ type Props = {
 export function ThreadFilters({ filters, onChange, connections }: Props) {
   return (
     <Stack gap="xs">
-      <TextInput
-        aria-label="Search conversations"
-        placeholder="Search name, phone or last message"
-        leftSection={<IconSearch size={14} />}
-        value={filters.q}
-        onChange={(e) => onChange({ q: e.currentTarget.value })}
-        size="xs"
-      />
+      <Group gap="xs" wrap="nowrap">
+        <TextInput
+          aria-label="Search conversations"
+          placeholder="Search name, phone or last message"
+          leftSection={<IconSearch size={14} />}
+          value={filters.q}
+          onChange={(e) => onChange({ q: e.currentTarget.value })}
+          size="xs"
+          style={{ flex: 1 }}
+        />
+        {/* A checkbox under the hood: Tab reaches it, Space toggles it, "Unread" names it. */}
+        <Chip
+          size="xs"
+          checked={filters.unread}
+          onChange={(unread) => onChange({ unread })}
+          title="Only conversations with customer messages no teammate has opened"
+        >
+          Unread
+        </Chip>
+      </Group>
       <SegmentedControl
         size="xs"
         fullWidth

@@ -23,9 +23,11 @@ export function ThreadList({ data, selectedId, hrefFor }: Props) {
             icon={<IconMessageCircleOff size={28} />}
             title="No conversations"
             description={
-              data.totalLoaded > 0
-                ? "No conversation matches these filters."
-                : "When a customer writes to one of your numbers, the conversation appears here."
+              data.totalLoaded === 0
+                ? "When a customer writes to one of your numbers, the conversation appears here."
+                : filters.unread
+                  ? "No unread conversation matches these filters."
+                  : "No conversation matches these filters."
             }
           />
         ) : (

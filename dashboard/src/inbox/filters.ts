@@ -1,6 +1,6 @@
 /**
- * The inbox filters live in the URL (`?owner=needs_human&number=…&window=open&q=ana`), so a
- * filtered view can be linked, bookmarked and restored with the back button.
+ * The inbox filters live in the URL (`?owner=needs_human&number=…&window=open&unread=1&q=ana`),
+ * so a filtered view can be linked, bookmarked and restored with the back button.
  */
 import { useCallback } from "react";
 import { useSearchParams } from "react-router";
@@ -12,6 +12,8 @@ export type InboxFilters = {
   owner: Ownership | "all";
   number: string | null;
   window: "all" | "open" | "closed";
+  /** Only threads with customer messages no teammate has opened yet (`unread=1`). */
+  unread: boolean;
   q: string;
 };
 
@@ -23,6 +25,7 @@ export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>)
     owner: owner === "ai" || owner === "needs_human" || owner === "human" ? owner : "all",
     number: params.get("number"),
     window: win === "open" || win === "closed" ? win : "all",
+    unread: params.get("unread") === "1",
     q: params.get("q") ?? "",
   };
   const update = useCallback(
@@ -31,8 +34,10 @@ export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>)
         (current) => {
           const next = new URLSearchParams(current);
           for (const [key, value] of Object.entries(patch)) {
-            if (value === null || value === "" || value === "all") next.delete(key);
-            else next.set(key, String(value));
+            if (value === true) next.set(key, "1");
+            else if (value === null || value === false || value === "" || value === "all") {
+              next.delete(key);
+            } else next.set(key, String(value));
           }
           return next;
         },
@@ -44,11 +49,13 @@ export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>)
   return [filters, update];
 }
 
+/** Whether a thread shows in the list; `selectedId` is the conversation open on the right. */
 export function matchesFilters(
   thread: ThreadView,
   filters: InboxFilters,
   needsHuman: Set<string>,
   now: number,
+  selectedId?: string,
 ): boolean {
   const own = thread.owner === "ai" ? "ai" : needsHuman.has(thread._id) ? "needs_human" : "human";
   if (filters.owner !== "all" && own !== filters.owner) return false;
@@ -56,6 +63,11 @@ export function matchesFilters(
   const open = windowRemaining(thread.channelParams.lastInboundAt, now) > 0;
   if (filters.window === "open" && !open) return false;
   if (filters.window === "closed" && open) return false;
+  // Opening a conversation marks it seen (its count drops to 0), so under "Unread" the open
+  // thread would vanish from the list the moment the operator clicks it, losing their place
+  // and j/k's position. Like other inboxes, the open thread stays listed until another opens.
+  const unread = (thread.unreadCount ?? 0) > 0 || thread._id === selectedId;
+  if (filters.unread && !unread) return false;
   const q = filters.q.trim().toLowerCase();
   if (q !== "") {
     const { contactName, phoneNumber } = thread.channelParams;

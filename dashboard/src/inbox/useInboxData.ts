@@ -1,6 +1,7 @@
 /** Everything the inbox list needs, live: threads, who needs a person, numbers, filters. */
 import { useQuery, usePaginatedQuery } from "convex/react";
 import { useMemo } from "react";
+import { useParams } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useEnvironment } from "../lib/environment";
 import { useNow } from "../lib/useNow";
@@ -16,14 +17,15 @@ export function useInboxData() {
   const alerts = useQuery(api.inbox.handoff.notifications, { environment, unreadOnly: true });
   const connectionStatus = useQuery(api.whatsapp.connections.getStatus, { environment });
   const [filters, setFilters] = useInboxFilters();
+  const { threadId } = useParams();
   const now = useNow(30_000);
   const needsHuman = useMemo(
     () => new Set<string>((alerts ?? []).map((a) => a.threadId)),
     [alerts],
   );
   const threads = useMemo(
-    () => results.filter((t) => matchesFilters(t, filters, needsHuman, now)),
-    [results, filters, needsHuman, now],
+    () => results.filter((t) => matchesFilters(t, filters, needsHuman, now, threadId)),
+    [results, filters, needsHuman, now, threadId],
   );
   return {
     threads,
