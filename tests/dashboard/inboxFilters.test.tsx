@@ -2,7 +2,7 @@
 /**
  * The inbox's "Unread" filter: a labelled toggle that narrows the list to threads with unread
  * customer messages, kept in the URL (`unread=1`) with the other filters, with its own empty
- * state; the open conversation stays listed after opening it clears its count.
+ * state; the open conversation stays listed when its own state (unread, owner) changes.
  */
 import { act, fireEvent, screen, within } from "@testing-library/react";
 import { useSyncExternalStore } from "react";
@@ -160,4 +160,17 @@ test("the open thread stays listed under Unread after opening it clears its coun
   // Once another conversation is opened, the read one leaves the list.
   fireEvent.click(screen.getByText("Cleo"));
   expect(listedNames()).toEqual(["Cleo"]);
+});
+
+test("a conversation taken over while open stays listed under the AI owner filter", () => {
+  openInbox("/development/inbox/t1?owner=ai");
+  expect(listedNames()).toEqual(["Ana", "Ben"]);
+
+  act(() => live.set([{ ...ana, owner: "human" }, ben, cleo]));
+  expect(listedNames()).toEqual(["Ana", "Ben"]);
+});
+
+test("the search still hides the open conversation when it does not match", () => {
+  openInbox("/development/inbox/t1?q=ben");
+  expect(listedNames()).toEqual(["Ben"]);
 });

@@ -49,6 +49,22 @@ export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>)
   return [filters, update];
 }
 
+/** The filters on a thread's changing state: owner, 24-hour window, unread. */
+function matchesState(
+  thread: ThreadView,
+  filters: InboxFilters,
+  needsHuman: Set<string>,
+  now: number,
+): boolean {
+  const own = thread.owner === "ai" ? "ai" : needsHuman.has(thread._id) ? "needs_human" : "human";
+  if (filters.owner !== "all" && own !== filters.owner) return false;
+  const open = windowRemaining(thread.channelParams.lastInboundAt, now) > 0;
+  if (filters.window === "open" && !open) return false;
+  if (filters.window === "closed" && open) return false;
+  if (filters.unread && (thread.unreadCount ?? 0) === 0) return false;
+  return true;
+}
+
 /** Whether a thread shows in the list; `selectedId` is the conversation open on the right. */
 export function matchesFilters(
   thread: ThreadView,
@@ -57,17 +73,13 @@ export function matchesFilters(
   now: number,
   selectedId?: string,
 ): boolean {
-  const own = thread.owner === "ai" ? "ai" : needsHuman.has(thread._id) ? "needs_human" : "human";
-  if (filters.owner !== "all" && own !== filters.owner) return false;
   if (filters.number !== null && thread.connectionId !== filters.number) return false;
-  const open = windowRemaining(thread.channelParams.lastInboundAt, now) > 0;
-  if (filters.window === "open" && !open) return false;
-  if (filters.window === "closed" && open) return false;
-  // Opening a conversation marks it seen (its count drops to 0), so under "Unread" the open
-  // thread would vanish from the list the moment the operator clicks it, losing their place
-  // and j/k's position. Like other inboxes, the open thread stays listed until another opens.
-  const unread = (thread.unreadCount ?? 0) > 0 || thread._id === selectedId;
-  if (filters.unread && !unread) return false;
+  // The open conversation's own state changes while the operator works on it: opening it
+  // clears its unread count, taking it over moves it from "Needs human" to "Human", its 24-hour
+  // window closes. Under those filters it would vanish from the list at once, losing the
+  // operator's place and j/k's position, so (as in other inboxes) it stays listed until another
+  // one is opened. The number and the search are the operator's own choice and still apply.
+  if (thread._id !== selectedId && !matchesState(thread, filters, needsHuman, now)) return false;
   const q = filters.q.trim().toLowerCase();
   if (q !== "") {
     const { contactName, phoneNumber } = thread.channelParams;
