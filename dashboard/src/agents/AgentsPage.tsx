@@ -5,7 +5,7 @@ import { useQuery } from "convex/react";
 import { Link } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useEnvironment } from "../lib/environment";
-import { formatTime } from "../lib/format";
+import { countOf, formatTime } from "../lib/format";
 import { ListPage } from "../ui/ListPage";
 import { knowledgeSize, type AgentView } from "./draft";
 
@@ -40,7 +40,8 @@ function AgentRow({ a, isDefault }: { a: AgentView; isDefault: boolean }) {
       </Table.Td>
       <Table.Td>
         <Text size="sm">
-          {a.knowledge.length} entries · {knowledgeSize(a.knowledge).toLocaleString()} chars
+          {countOf(a.knowledge.length, "entry", "entries")} ·{" "}
+          {countOf(knowledgeSize(a.knowledge), "char")}
         </Text>
       </Table.Td>
       <Table.Td>

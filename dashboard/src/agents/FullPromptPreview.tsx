@@ -9,6 +9,7 @@ import { useDeferredValue, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { useEnvironment } from "../lib/environment";
+import { countOf } from "../lib/format";
 import { ListSkeleton } from "../ui/States";
 
 export function FullPromptPreview({
@@ -54,7 +55,7 @@ export function FullPromptPreview({
               {preview.promptChars.toLocaleString()} of {preview.budgetChars.toLocaleString()}{" "}
               characters
               {preview.historyMessages > 0
-                ? `, plus ${preview.historyMessages} messages of history`
+                ? `, plus ${countOf(preview.historyMessages, "message")} of history`
                 : ""}
             </Text>
           </Group>

@@ -19,7 +19,7 @@ export function ThreadFilters({ filters, onChange, connections }: Props) {
       <Group gap="xs" wrap="nowrap">
         <TextInput
           aria-label="Search conversations"
-          placeholder="Search name, phone or last message"
+          placeholder="Name, phone, message"
           leftSection={<IconSearch size={14} />}
           value={filters.q}
           onChange={(e) => onChange({ q: e.currentTarget.value })}

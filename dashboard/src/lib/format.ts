@@ -38,3 +38,8 @@ export function formatBytes(n: number): string {
 export function formatUsd(n: number): string {
   return `$${n < 0.01 && n > 0 ? n.toFixed(4) : n.toFixed(2)}`;
 }
+
+/** "1 entry", "3 entries", "1,200 chars": a count with its noun, singular when it is one. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? singular : plural}`;
+}
