@@ -29,6 +29,7 @@ import type * as agents_stalledTurns from "../agents/stalledTurns.js";
 import type * as agents_tables from "../agents/tables.js";
 import type * as agents_tenantLimits from "../agents/tenantLimits.js";
 import type * as agents_toolEffects from "../agents/toolEffects.js";
+import type * as agents_toolLoop from "../agents/toolLoop.js";
 import type * as agents_toolSchemas from "../agents/toolSchemas.js";
 import type * as agents_tools from "../agents/tools.js";
 import type * as agents_turn from "../agents/turn.js";
@@ -156,6 +157,7 @@ declare const fullApi: ApiFromModules<{
   "agents/tables": typeof agents_tables;
   "agents/tenantLimits": typeof agents_tenantLimits;
   "agents/toolEffects": typeof agents_toolEffects;
+  "agents/toolLoop": typeof agents_toolLoop;
   "agents/toolSchemas": typeof agents_toolSchemas;
   "agents/tools": typeof agents_tools;
   "agents/turn": typeof agents_turn;

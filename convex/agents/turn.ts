@@ -16,6 +16,7 @@ import { callModel, estimateCostUsd, ModelUnavailable, type ModelMessage } from 
 import { buildPrompt } from "./prompt";
 import { imagesMessage, viewMedia } from "../media/view";
 import { classifierPrompt, parseClassification } from "./routerRules";
+import { runToolLoop, type LoopAgent } from "./toolLoop";
 import { toolsForAgent, type ToolHost, type ToolSpec } from "./tools";
 import type { ConversationAssessInput, ToolInput } from "./toolSchemas";
 import type { TurnContext } from "./turnContext";
@@ -23,8 +24,6 @@ import { vTurnArgs, type TurnArgs } from "./turnSteps";
 
 /** Default wait before a new inbound message gets its turn (override with ROUTING_COALESCE_MS). */
 export const ROUTING_COALESCE_MS = 2000;
-/** Recorded tool arguments and results are cut to this many characters. */
-export const MAX_RECORDED_CHARS = 2_000;
 
 /** The coalescing window in effect on this deployment. */
 export function routingDelayMs(): number {
@@ -40,11 +39,6 @@ export const run = internalAction({
     return null;
   },
 });
-
-function recorded(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
-  return text.length > MAX_RECORDED_CHARS ? `${text.slice(0, MAX_RECORDED_CHARS)}…` : text;
-}
 
 /** What a run used and did, written once by `finish`. */
 class RunRecord {
@@ -364,45 +358,14 @@ class Turn {
   }
 
   /** Model ↔ tools until the model answers with text, the step limit, or supersession. */
-  async loop(
-    messages: ModelMessage[],
-    agent: { model: string; temperature: number; maxSteps: number },
-  ): Promise<string | null> {
-    const definitions = this.tools.map((t) => t.definition);
-    const host = this.host();
-    for (let step = 0; step < agent.maxSteps; step++) {
-      const turn = await callModel({
-        model: agent.model,
-        temperature: agent.temperature,
-        messages,
-        tools: definitions,
-      });
-      this.record.addModelCall(agent.model, turn.tokensIn, turn.tokensOut);
-      if (turn.toolCalls.length === 0) return turn.content;
-      messages.push({
-        role: "assistant",
-        content: turn.content,
-        tool_calls: turn.toolCalls.map((c) => ({
-          id: c.id,
-          type: "function" as const,
-          function: { name: c.name, arguments: c.arguments },
-        })),
-      });
-      for (const call of turn.toolCalls) {
-        const spec = this.tools.find((t) => t.modelName === call.name)!;
-        const outcome = await spec.execute(host, call.arguments);
-        this.record.toolCalls.push({
-          name: spec.name,
-          arguments: recorded(call.arguments),
-          result: recorded(outcome.result),
-          ok: outcome.ok,
-        });
-        messages.push({ role: "tool", tool_call_id: call.id, content: recorded(outcome.result) });
-        if (this.superseded || this.passedOn !== null) return null;
-      }
-      if (this.images.length > 0) messages.push(imagesMessage(this.images.splice(0)));
-      if (this.handedOff && step + 1 >= agent.maxSteps) return null;
-    }
-    return null;
+  async loop(messages: ModelMessage[], agent: LoopAgent): Promise<string | null> {
+    return await runToolLoop(messages, this.tools, this.host(), agent, {
+      onModelCall: (model, tokensIn, tokensOut) =>
+        this.record.addModelCall(model, tokensIn, tokensOut),
+      onToolCall: (call) => this.record.toolCalls.push(call),
+      shouldStop: () => this.superseded || this.passedOn !== null,
+      nextMessage: () =>
+        this.images.length > 0 ? imagesMessage(this.images.splice(0)) : undefined,
+    });
   }
 }

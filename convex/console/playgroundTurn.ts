@@ -9,7 +9,8 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, type ActionCtx } from "../_generated/server";
-import { callModel, estimateCostUsd, ModelUnavailable, type ModelMessage } from "../agents/model";
+import { estimateCostUsd, ModelUnavailable, type ModelMessage } from "../agents/model";
+import { runToolLoop, type LoopAgent } from "../agents/toolLoop";
 import { buildPrompt } from "../agents/prompt";
 import { toolsForAgent, type ToolHost, type ToolSpec } from "../agents/tools";
 import { promptBudgetChars } from "../lib/config";
@@ -17,13 +18,6 @@ import type { OutboundContent, ToolCallRecord } from "../lib/validators";
 
 /** Messages one turn may send, as on WhatsApp. */
 const MAX_SENDS_PER_TURN = 3;
-/** Recorded tool arguments and results are cut to this many characters. */
-const MAX_RECORDED_CHARS = 2_000;
-
-function recorded(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
-  return text.length > MAX_RECORDED_CHARS ? `${text.slice(0, MAX_RECORDED_CHARS)}…` : text;
-}
 
 /** How a message the agent sent reads in the playground transcript. */
 export function describeOutbound(message: OutboundContent): string {
@@ -151,43 +145,17 @@ class PlaygroundChannel {
     messages: ModelMessage[],
     tools: ToolSpec[],
     host: ToolHost,
-    agent: { model: string; temperature: number; maxSteps: number },
+    agent: LoopAgent,
   ): Promise<string | null> {
-    const definitions = tools.map((t) => t.definition);
-    for (let step = 0; step < agent.maxSteps; step++) {
-      const turn = await callModel({
-        model: agent.model,
-        temperature: agent.temperature,
-        messages,
-        tools: definitions,
-      });
-      this.usage.tokensIn += turn.tokensIn;
-      this.usage.tokensOut += turn.tokensOut;
-      this.usage.costUsd += estimateCostUsd(agent.model, turn.tokensIn, turn.tokensOut);
-      if (turn.toolCalls.length === 0) return turn.content;
-      messages.push({
-        role: "assistant",
-        content: turn.content,
-        tool_calls: turn.toolCalls.map((c) => ({
-          id: c.id,
-          type: "function" as const,
-          function: { name: c.name, arguments: c.arguments },
-        })),
-      });
-      for (const call of turn.toolCalls) {
-        const spec = tools.find((t) => t.modelName === call.name)!;
-        const outcome = await spec.execute(host, call.arguments);
-        this.toolCalls.push({
-          name: spec.name,
-          arguments: recorded(call.arguments),
-          result: recorded(outcome.result),
-          ok: outcome.ok,
-        });
-        messages.push({ role: "tool", tool_call_id: call.id, content: recorded(outcome.result) });
-        if (this.passedOn) return null;
-      }
-    }
-    return null;
+    return await runToolLoop(messages, tools, host, agent, {
+      onModelCall: (model, tokensIn, tokensOut) => {
+        this.usage.tokensIn += tokensIn;
+        this.usage.tokensOut += tokensOut;
+        this.usage.costUsd += estimateCostUsd(model, tokensIn, tokensOut);
+      },
+      onToolCall: (call) => this.toolCalls.push(call),
+      shouldStop: () => this.passedOn,
+    });
   }
 }
 
