@@ -18,9 +18,8 @@ import {
   connectKapsoNumber,
   kapsoMessage,
   kapsoRequest,
-  metaEnvelope,
   metaRequest,
-  metaValue,
+  metaVoiceNoteDelivery,
   post,
 } from "./fixtures/webhooks";
 import { SECRETS, seedWorld, type World } from "./fixtures/world";
@@ -126,26 +125,13 @@ describe("the thread's preview and unread count", () => {
 describe("a voice note's preview", () => {
   /** The customer records a voice note now (Meta sends no transcript); returns the message. */
   async function customerSpeaks(id: string) {
-    const body = metaEnvelope([
-      {
-        changes: [
-          {
-            value: metaValue(number.phoneNumberId, {
-              contacts: [{ profile: { name: "Anish" }, wa_id: CUSTOMER }],
-              messages: [
-                {
-                  from: CUSTOMER,
-                  id,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: "audio",
-                  audio: { mime_type: "audio/ogg; codecs=opus", id: `media-${id}`, voice: true },
-                },
-              ],
-            }),
-          },
-        ],
-      },
-    ]);
+    const body = metaVoiceNoteDelivery(number.phoneNumberId, {
+      id,
+      from: CUSTOMER,
+      name: "Anish",
+      mediaId: `media-${id}`,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    });
     expect((await post(t, await metaRequest(body, { secret: number.appSecret }))).status).toBe(200);
     return (await allRows(t, "messages")).find((m) => m.channelData.providerMessageId === id)!;
   }

@@ -19,9 +19,8 @@ import {
   giveAgent,
   kapsoMessage,
   kapsoRequest,
-  metaEnvelope,
   metaRequest,
-  metaValue,
+  metaVoiceNoteDelivery,
   post,
 } from "./fixtures/webhooks";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
@@ -57,26 +56,13 @@ afterEach(() => {
 
 /** A Meta-direct voice note (no transcript: Meta never sends one), through the signed webhook. */
 async function metaVoiceNote(id: string) {
-  const body = metaEnvelope([
-    {
-      changes: [
-        {
-          value: metaValue(meta.phoneNumberId, {
-            contacts: [{ profile: { name: "Rosa" }, wa_id: CUSTOMER }],
-            messages: [
-              {
-                from: CUSTOMER,
-                id,
-                timestamp: String(Math.floor(Date.now() / 1000)),
-                type: "audio",
-                audio: { mime_type: "audio/ogg; codecs=opus", id: `media-${id}`, voice: true },
-              },
-            ],
-          }),
-        },
-      ],
-    },
-  ]);
+  const body = metaVoiceNoteDelivery(meta.phoneNumberId, {
+    id,
+    from: CUSTOMER,
+    name: "Rosa",
+    mediaId: `media-${id}`,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+  });
   expect((await post(t, await metaRequest(body, { secret: meta.appSecret }))).status).toBe(200);
   const message = (await allRows(t, "messages")).find(
     (m) => m.channelData.providerMessageId === id,

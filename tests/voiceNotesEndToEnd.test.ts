@@ -18,9 +18,8 @@ import {
   giveAgent,
   kapsoMessage,
   kapsoRequest,
-  metaEnvelope,
   metaRequest,
-  metaValue,
+  metaVoiceNoteDelivery,
   post,
 } from "./fixtures/webhooks";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
@@ -75,26 +74,13 @@ test("a Meta-direct voice note gets a reply that uses its transcribed words", as
     bytes: spokenOgg("My parcel ORD-31 arrived damaged"),
     mimeType: "audio/ogg; codecs=opus",
   });
-  const body = metaEnvelope([
-    {
-      changes: [
-        {
-          value: metaValue("PNID_META_V", {
-            contacts: [{ profile: { name: "Rosa" }, wa_id: CUSTOMER }],
-            messages: [
-              {
-                from: CUSTOMER,
-                id: "wamid.MV1",
-                timestamp: now(),
-                type: "audio",
-                audio: { mime_type: "audio/ogg; codecs=opus", id: "MEDIA_V1", voice: true },
-              },
-            ],
-          }),
-        },
-      ],
-    },
-  ]);
+  const body = metaVoiceNoteDelivery("PNID_META_V", {
+    id: "wamid.MV1",
+    from: CUSTOMER,
+    name: "Rosa",
+    mediaId: "MEDIA_V1",
+    timestamp: now(),
+  });
   expect((await post(t, await metaRequest(body, { secret: "meta-secret" }))).status).toBe(200);
 
   expect(await firstReply()).toContain("My parcel ORD-31 arrived damaged");

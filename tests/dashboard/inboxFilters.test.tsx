@@ -10,9 +10,9 @@ import { Navigate, Route, Routes, useLocation, useParams } from "react-router";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { useThreadHref } from "../../dashboard/src/inbox/filters";
 import { ThreadList } from "../../dashboard/src/inbox/ThreadList";
-import type { ThreadView } from "../../dashboard/src/inbox/types";
 import { useInboxData } from "../../dashboard/src/inbox/useInboxData";
 import { renderUi } from "./render";
+import { threadView } from "./threadViews";
 
 const NOW = 1_800_000_000_000;
 
@@ -43,26 +43,9 @@ vi.mock("convex/react", () => ({
   useQuery: () => undefined,
 }));
 
-function thread(id: string, name: string, overrides: Partial<ThreadView> = {}): ThreadView {
-  return {
-    _id: id,
-    _creationTime: 0,
-    connectionId: "whatsappConnections:1",
-    contactId: `contacts:${id}`,
-    channel: "whatsapp",
-    externalId: `whatsapp:1:${id}`,
-    channelParams: { phoneNumber: "+15550000000", contactName: name, lastInboundAt: NOW - 60_000 },
-    owner: "ai",
-    ownerChangedAt: 0,
-    lastMessageAt: NOW - 60_000,
-    createdAt: 0,
-    ...overrides,
-  } as ThreadView;
-}
-
-const ana = thread("t1", "Ana", { unreadCount: 2 });
-const ben = thread("t2", "Ben");
-const cleo = thread("t3", "Cleo", { unreadCount: 1, owner: "human" });
+const ana = threadView(NOW, "t1", "Ana", { unreadCount: 2 });
+const ben = threadView(NOW, "t2", "Ben");
+const cleo = threadView(NOW, "t3", "Cleo", { unreadCount: 1, owner: "human" });
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });

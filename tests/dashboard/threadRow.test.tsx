@@ -9,28 +9,12 @@ import { expect, test } from "vitest";
 import { ThreadRow } from "../../dashboard/src/inbox/ThreadRow";
 import type { ThreadView } from "../../dashboard/src/inbox/types";
 import { renderUi } from "./render";
+import { threadView } from "./threadViews";
 
 const NOW = 1_800_000_000_000;
 
 function thread(overrides: Partial<ThreadView>): ThreadView {
-  return {
-    _id: "threads:1",
-    _creationTime: 0,
-    connectionId: "whatsappConnections:1",
-    contactId: "contacts:1",
-    channel: "whatsapp",
-    externalId: "whatsapp:1:+15550000000",
-    channelParams: {
-      phoneNumber: "+15550000000",
-      contactName: "Dana",
-      lastInboundAt: NOW - 60_000,
-    },
-    owner: "ai",
-    ownerChangedAt: 0,
-    lastMessageAt: NOW - 60_000,
-    createdAt: 0,
-    ...overrides,
-  } as ThreadView;
+  return threadView(NOW, "threads:1", "Dana", overrides);
 }
 
 function renderRow(t: ThreadView) {
