@@ -7,6 +7,7 @@ import { v, type Infer } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import type { Tenant } from "../lib/auth";
+import { getIntegration } from "../whatsapp/integration";
 
 /** Rows read per table to find where an agent is used. */
 const MAX_SCANNED = 1000;
@@ -53,15 +54,7 @@ export async function agentUsage(
       q.eq("organizationId", tenant.organizationId).eq("environment", tenant.environment),
     )
     .take(MAX_SCANNED);
-  const config = await ctx.db
-    .query("integrationConfigs")
-    .withIndex("by_organizationId_and_environment_and_provider", (q) =>
-      q
-        .eq("organizationId", tenant.organizationId)
-        .eq("environment", tenant.environment)
-        .eq("provider", "whatsapp"),
-    )
-    .unique();
+  const config = await getIntegration(ctx, tenant);
   const usedBy = {
     connections: connections
       .filter((c) => c.agentId === agentId)
