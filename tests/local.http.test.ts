@@ -113,6 +113,14 @@ describe("/local/clock", () => {
     expect(rows[0]!._creationTime).toBeGreaterThanOrEqual(before + day);
   });
 
+  test("HTTP actions, in their own thread, see the moved clock too", async () => {
+    const day = 24 * 3600 * 1000;
+    const before = Date.now();
+    expect((await advance(day)).status).toBe(200);
+    const probe = (await (await fetch(`${server.siteUrl}/probe`)).json()) as { now: number };
+    expect(probe.now).toBeGreaterThanOrEqual(before + day);
+  });
+
   test("runs a scheduled function that has come due", async () => {
     await engine.t.mutation(addLater, { channel: "due", text: "later", delayMs: 3600_000 });
     await expect(engine.t.query(list, { channel: "due" })).resolves.toEqual([]);
@@ -130,6 +138,55 @@ describe("/local/clock", () => {
     expect((await advance(-5)).status).toBe(400);
     expect((await advance(1000, { Origin: "https://evil.example" })).status).toBe(403);
     expect(clockOffset()).toBe(0);
+  });
+});
+
+describe("HTTP actions run in a thread of their own", () => {
+  type Probe = {
+    now: number;
+    url: string;
+    subject: string | null;
+    refused: unknown;
+    scheduler: string;
+  };
+
+  test("a mutation's ConvexError reaches the action with its data; the URL is the site's", async () => {
+    const res = await fetch(`${server.siteUrl}/probe?x=1`);
+    expect(res.status).toBe(200);
+    const probe = (await res.json()) as Probe;
+    expect(probe.refused).toEqual({ code: "INVALID_ARGUMENT", message: "empty" });
+    expect(probe.url).toBe(`${server.siteUrl}/probe?x=1`);
+    expect(probe.subject).toBeNull();
+  });
+
+  test("the scheduler, which the thread cannot reach, fails with a message saying so", async () => {
+    const probe = (await (await fetch(`${server.siteUrl}/probe`)).json()) as Probe;
+    expect(probe.scheduler).toMatch(/ctx\.scheduler\.runAfter is not available to HTTP actions/);
+    await expect(engine.t.query(list, { channel: "probe" })).resolves.toEqual([]);
+  });
+
+  test("a verified bearer token is the caller's identity; a bad one is answered 401", async () => {
+    const { token } = (await (await fetch(`${server.url}/local/token`)).json()) as {
+      token: string;
+    };
+    const ok = await fetch(`${server.siteUrl}/probe`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(((await ok.json()) as Probe).subject).toEqual(expect.any(String));
+    const bad = await fetch(`${server.siteUrl}/probe`, {
+      headers: { Authorization: "Bearer not-a-token" },
+    });
+    expect(bad.status).toBe(401);
+  });
+
+  test("an unknown path is answered 404 and an oversized body 413", async () => {
+    expect((await fetch(`${server.siteUrl}/nowhere`)).status).toBe(404);
+    const big = await fetch(`${server.siteUrl}/ingest`, {
+      method: "POST",
+      body: new Uint8Array(20 * 1024 * 1024 + 1),
+    });
+    expect(big.status).toBe(413);
+    await expect(engine.t.query(list, { channel: "ingest" })).resolves.toEqual([]);
   });
 });
 

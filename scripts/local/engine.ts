@@ -43,6 +43,8 @@ export type EngineOptions = {
 
 export type Engine = {
   t: ConvexEngine;
+  /** The app's `convex/` folder. */
+  convexDir: string;
   /** Component instance paths registered, e.g. `rateLimiter`, `rateLimiter/batchWorker`. */
   components: string[];
   /** What start-up recovered from disk (null when state is in memory only). */
@@ -234,6 +236,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
   return {
     t,
+    convexDir,
     components,
     recovered: recovered && {
       replayed: recovered.replayed,

@@ -36,7 +36,14 @@ export async function bearerIdentity(
   req: IncomingMessage,
   issuer: Issuer,
 ): Promise<Identity | null> {
-  const header = req.headers.authorization;
+  return await headerIdentity(req.headers.authorization, issuer);
+}
+
+/** The same, from the `Authorization` header's value. */
+export async function headerIdentity(
+  header: string | undefined,
+  issuer: Issuer,
+): Promise<Identity | null> {
   if (!header) return null;
   const m = /^Bearer\s+(.+)$/i.exec(header);
   if (!m) throw new Error("Unsupported Authorization header (expected `Bearer <jwt>`).");

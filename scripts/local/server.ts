@@ -2,7 +2,7 @@
  * The local runtime's network face. Client port: the Convex sync protocol (WebSocket
  * `/api/<v>/sync`, sync.ts) and `/api/*` + `/local/*` (clientHttp.ts), so the unmodified
  * ConvexReactClient and ConvexHttpClient work. Site port: HTTP actions (`convex/http.ts`),
- * queued in arrival order (site.ts). The sync protocol is the one convex/browser speaks
+ * run in a worker thread and started in arrival order (site.ts). The sync protocol is the one convex/browser speaks
  * (messages in sync.ts and protocol.ts).
  */
 import { createServer, type Server } from "node:http";
@@ -12,7 +12,7 @@ import type { Issuer } from "./auth";
 import { clientHttpHandler } from "./clientHttp";
 import type { Engine } from "./engine";
 import { BackgroundGate } from "./backgroundGate";
-import { HttpActionQueue } from "./site";
+import { HttpActionsSite } from "./site";
 import { SyncHub } from "./sync";
 
 export type ServerOptions = {
@@ -27,7 +27,7 @@ export type ServerOptions = {
   pingMs?: number;
   /** Browser origins allowed on `/local/*` (default: the dashboard on :5173). */
   dashboardOrigins?: Iterable<string>;
-  /** HTTP actions run at once (default 1: strictly in arrival order). */
+  /** HTTP actions run at once (default 16; they start in arrival order). */
   siteConcurrency?: number;
 };
 
@@ -83,21 +83,21 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
 
   // Deliveries first: due scheduled functions start a few at a time while requests wait.
   const gate = new BackgroundGate({ busy: () => site.depth > 0 });
-  const site = new HttpActionQueue({
+  const port = await listen(clientServer, options.port ?? 3210, host);
+  const site = await HttpActionsSite.start({
     engine,
     issuer,
+    host,
+    port: options.sitePort ?? 3211,
     concurrency: options.siteConcurrency,
     onDrained: () => gate.poke(),
   });
   engine.t.setScheduledGate(gate.enter);
-  const siteServer = createServer(site.handle);
-
-  const port = await listen(clientServer, options.port ?? 3210, host);
-  const sitePort = await listen(siteServer, options.sitePort ?? 3211, host);
+  const stopClock = engine.onClockChange(() => site.clockMoved());
 
   return {
     url: `http://${host}:${port}`,
-    siteUrl: `http://${host}:${sitePort}`,
+    siteUrl: `http://${host}:${site.port}`,
     pendingHttpActions: () => site.depth,
     allowDashboardOrigin: (origin) => void dashboardOrigins.add(new URL(origin).origin),
     close: async () => {
@@ -107,7 +107,8 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
       gate.close();
       for (const client of wss.clients) client.terminate();
       wss.close();
-      await Promise.all([clientServer, siteServer].map(closeServer));
+      stopClock();
+      await Promise.all([closeServer(clientServer), site.close()]);
     },
   };
 }

@@ -1,112 +1,197 @@
 /**
- * The HTTP actions port (`convex/http.ts`, e.g. the WhatsApp webhooks): each request is read in
- * full, queued in arrival order and run through the engine (`t.fetch`, with a verified bearer
- * token as the identity) a few at a time, so a burst of deliveries waits in line while the
- * engine is busy instead of piling up. The answer goes out once the request's commits are on
- * disk; the next request does not wait for that.
+ * The HTTP actions port (`convex/http.ts`, e.g. the WhatsApp webhooks), engine side: the port
+ * itself and the actions run in a worker thread (siteWorker.ts), so reading requests, checking
+ * signatures and parsing bodies never hold the engine's thread. This side answers the worker's
+ * calls (queries, mutations, actions under the request's verified identity) and its flushes,
+ * and knows how many requests wait, so scheduled work can give way to deliveries.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { makeFunctionReference } from "convex/server";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { SHARE_ENV, Worker } from "node:worker_threads";
 import type { Issuer } from "./auth";
+import { clockOffset } from "./clock";
 import type { Engine } from "./engine";
-import { bearerIdentity, BodyTooLarge, readBody } from "./httpUtil";
+import { headerIdentity } from "./httpUtil";
 import { accessor, failure } from "./protocol";
-
-type Job = { req: IncomingMessage; res: ServerResponse; body: Buffer };
+import type { EngineMessage, SiteWorkerData, WorkerMessage } from "./siteProtocol";
 
 export type SiteOptions = {
   engine: Engine;
   issuer: Issuer;
-  /** HTTP actions run at once (default 1: strictly in arrival order). */
+  host: string;
+  port: number;
+  /** HTTP actions run at once; later requests wait in arrival order (default 16). */
   concurrency?: number;
-  /** Called whenever the queue becomes empty (the background gate lets held jobs start). */
+  /** Called whenever no request is waiting or running (scheduled work may go ahead). */
   onDrained?: () => void;
 };
 
-export class HttpActionQueue {
-  private queue: Job[] = [];
-  private running = 0;
-  private readonly concurrency: number;
-  /** Requests waiting plus running (for the runtime's own figures). */
-  get depth(): number {
-    return this.queue.length + this.running;
-  }
-
-  constructor(private readonly options: SiteOptions) {
-    this.concurrency = Math.max(1, options.concurrency ?? 1);
-  }
-
-  /** The request listener of the site server. */
-  handle = (req: IncomingMessage, res: ServerResponse): void => {
-    readBody(req).then(
-      (body) => {
-        this.queue.push({ req, res, body });
-        this.pump();
-      },
-      (error: unknown) => {
-        const tooLarge = error instanceof BodyTooLarge;
-        res.writeHead(tooLarge ? 413 : 400, { "Content-Type": "text/plain" });
-        res.end(failure(error).errorMessage);
-      },
-    );
+/** tsx's ES module API (the file its `exports` name for `import`), to register in the worker. */
+function tsxApi(): string {
+  const pkgPath = createRequire(import.meta.url).resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as {
+    exports: Record<string, { import: { default: string } }>;
   };
+  return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports["./esm/api"]!.import.default))
+    .href;
+}
 
-  private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      this.running += 1;
-      void this.run(job).finally(() => {
-        this.running -= 1;
-        this.pump();
-        if (this.depth === 0) this.options.onDrained?.();
+/** The worker's entry: registers tsx in the new thread, then loads siteWorker.ts. */
+function workerSource(): string {
+  const tsx = tsxApi();
+  const entry = pathToFileURL(path.join(import.meta.dirname, "siteWorker.ts")).href;
+  return (
+    `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); ` +
+    `return import(${JSON.stringify(entry)}); });`
+  );
+}
+
+function httpModule(convexDir: string): string | null {
+  const found = ["http.ts", "http.js"].map((f) => path.join(convexDir, f)).find(existsSync);
+  return found ?? null;
+}
+
+export class HttpActionsSite {
+  private depthNow = 0;
+  private closing = false;
+
+  private constructor(
+    private readonly options: SiteOptions,
+    private worker: Worker,
+    readonly port: number,
+  ) {}
+
+  /** Starts the worker and resolves once its port listens. */
+  static async start(options: SiteOptions): Promise<HttpActionsSite> {
+    const { worker, port } = await HttpActionsSite.spawn(options, options.port);
+    const site = new HttpActionsSite(options, worker, port);
+    site.attach();
+    return site;
+  }
+
+  private static async spawn(options: SiteOptions, port: number) {
+    const module = httpModule(options.engine.convexDir);
+    const workerData: SiteWorkerData = {
+      httpModule: module ?? "",
+      host: options.host,
+      port,
+      concurrency: Math.max(1, options.concurrency ?? 16),
+      clockOffsetMs: clockOffset(),
+    };
+    const worker = new Worker(workerSource(), { eval: true, env: SHARE_ENV, workerData });
+    let onMessage: (message: WorkerMessage) => void = () => undefined;
+    let onExit: (code: number) => void = () => undefined;
+    let onError: (error: Error) => void = () => undefined;
+    const ready = await new Promise<number>((resolve, reject) => {
+      onMessage = (message) => {
+        if (message.type === "ready") resolve(message.port);
+        if (message.type === "failed") reject(new Error(`HTTP actions: ${message.message}`));
+      };
+      onError = reject;
+      onExit = (code) => reject(new Error(`HTTP actions worker exited (${code})`));
+      worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+    })
+      .catch(async (error: unknown) => {
+        await worker.terminate();
+        throw error;
+      })
+      .finally(() => {
+        worker.off("message", onMessage).off("error", onError).off("exit", onExit);
       });
-    }
+    return { worker, port: ready };
   }
 
-  /** Runs one HTTP action; the answer is written once its commits are durable. */
-  private async run(job: Job): Promise<void> {
-    let response: Response;
-    try {
-      response = await this.dispatch(job);
-    } catch (error) {
-      console.error("[local] HTTP action failed", error);
-      response = new Response(failure(error).errorMessage, { status: 500 });
-    }
-    void this.answer(job.res, response);
+  /** Requests waiting plus running (for the runtime's own figures and the background gate). */
+  get depth(): number {
+    return this.depthNow;
   }
 
-  private async dispatch({ req, body }: Job): Promise<Response> {
-    let identity;
-    try {
-      identity = await bearerIdentity(req, this.options.issuer);
-    } catch (error) {
-      return new Response(failure(error).errorMessage, { status: 401 });
-    }
-    const headers = new Headers();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value === undefined || key === "host" || key === "connection") continue;
-      headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-    }
-    const method = req.method ?? "GET";
-    return await accessor(this.options.engine, identity).fetch(req.url ?? "/", {
-      method,
-      headers,
-      body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(body),
+  /** Tells the worker the engine's clock moved (its `Date.now()` follows). */
+  clockMoved(): void {
+    this.send({ type: "clock", offsetMs: clockOffset() });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    this.send({ type: "close" });
+    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private send(message: EngineMessage): void {
+    this.worker.postMessage(message);
+  }
+
+  private attach(): void {
+    this.worker.on("message", (message: WorkerMessage) => this.receive(message));
+    this.worker.on("error", (error) => console.error("[local] HTTP actions worker failed", error));
+    this.worker.once("exit", () => {
+      if (this.closing) return;
+      // The worker died (its unanswered requests were never acknowledged): start a new one.
+      this.depthNow = 0;
+      this.options.onDrained?.();
+      HttpActionsSite.spawn(this.options, this.port).then(
+        ({ worker }) => {
+          this.worker = worker;
+          this.attach();
+        },
+        (error: unknown) => console.error("[local] HTTP actions worker restart failed", error),
+      );
     });
   }
 
-  private async answer(res: ServerResponse, response: Response): Promise<void> {
-    try {
-      const bytes = Buffer.from(await response.arrayBuffer());
-      await this.options.engine.flush();
-      const headers: Record<string, string> = {};
-      response.headers.forEach((value, key) => (headers[key] = value));
-      res.writeHead(response.status, headers);
-      res.end(bytes);
-    } catch (error) {
-      // Not durable (or not readable): never acknowledge it.
-      console.error("[local] HTTP action answer failed", error);
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
-      res.end(failure(error).errorMessage);
+  private receive(message: WorkerMessage): void {
+    switch (message.type) {
+      case "depth":
+        this.depthNow = message.depth;
+        if (message.depth === 0) this.options.onDrained?.();
+        return;
+      case "call":
+      case "identity":
+      case "flush":
+        this.answer(message.id, this.perform(message));
+        return;
+      default:
+        return;
     }
+  }
+
+  private async perform(
+    message: Extract<WorkerMessage, { type: "call" | "identity" | "flush" }>,
+  ): Promise<unknown> {
+    const { engine, issuer } = this.options;
+    if (message.type === "flush") return await engine.flush();
+    const identity = await headerIdentity(message.authorization, issuer);
+    if (message.type === "identity") return identity;
+    const t = accessor(engine, identity);
+    const args = message.args as Record<string, unknown>;
+    switch (message.kind) {
+      case "query":
+        return await t.query(makeFunctionReference<"query">(message.name), args);
+      case "mutation":
+        return await t.mutation(makeFunctionReference<"mutation">(message.name), args);
+      case "action":
+        return await t.action(makeFunctionReference<"action">(message.name), args);
+    }
+  }
+
+  private answer(id: number, result: Promise<unknown>): void {
+    result.then(
+      (value) => this.send({ type: "result", id, ok: true, value }),
+      (error: unknown) => {
+        const { errorMessage, errorData } = failure(error);
+        this.send({
+          type: "result",
+          id,
+          ok: false,
+          error: { message: errorMessage, ...(errorData !== undefined ? { data: errorData } : {}) },
+        });
+      },
+    );
   }
 }
