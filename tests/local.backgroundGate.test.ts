@@ -1,7 +1,8 @@
 // @vitest-environment node
 /**
  * Deliveries before background work in the local runtime: the gate holds due scheduled functions
- * back to a few at a time while requests wait and releases them in order, and the engine's lock
+ * back to a few at a time while requests arrive (none while the thread is saturated) and releases
+ * them in order, and the engine's lock
  * lets a waiting request in before scheduled functions that were already waiting for it.
  */
 import { makeFunctionReference } from "convex/server";
@@ -64,6 +65,31 @@ test("while requests wait, only two due jobs run at once; the rest wait their tu
   expect(jobs.started).toEqual([0, 1]);
   expect(gate.backlog).toBe(3);
   jobs.release(0);
+  await settle();
+  expect(jobs.started).toEqual([0, 1, 2]);
+});
+
+test("while requests arrive and the engine's thread has no spare time, no due job starts", async () => {
+  const busyNow = { value: true };
+  const saturated = { value: true };
+  const gate = new BackgroundGate({
+    busy: () => busyNow.value,
+    saturated: () => saturated.value,
+    limitWhenBusy: 1,
+    recheckMs: 60_000,
+  });
+  gates.push(gate);
+  const jobs = enterMany(gate, 3);
+  await settle();
+  expect(jobs.started).toEqual([]);
+  saturated.value = false;
+  gate.poke();
+  await settle();
+  expect(jobs.started).toEqual([0]);
+  // Saturation only counts during a storm: once requests stop, the held jobs go.
+  saturated.value = true;
+  busyNow.value = false;
+  gate.poke();
   await settle();
   expect(jobs.started).toEqual([0, 1, 2]);
 });

@@ -1,7 +1,8 @@
 // @vitest-environment node
 /**
  * The local cron runner: schedules are computed in UTC for every Convex schedule kind, and the
- * jobs of a project's `convex/crons.ts` run on the engine on their interval.
+ * jobs of a project's `convex/crons.ts` run on the engine on their interval, each as a scheduled
+ * function.
  */
 import { makeFunctionReference } from "convex/server";
 import path from "node:path";
@@ -48,6 +49,9 @@ test("the jobs of convex/crons.ts run on the engine", async () => {
       await new Promise((r) => setImmediate(r));
     }
     expect((await engine.t.query(list, { channel: "cron" })).slice(0, 2)).toEqual(["tick", "tick"]);
+    // Each run went through the scheduler, as background work.
+    const runs = await engine.t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect());
+    expect(runs.filter((r) => r.name === "notes:addInternal").length).toBeGreaterThanOrEqual(2);
   } finally {
     crons.stop();
     vi.useRealTimers();

@@ -3,11 +3,19 @@
  * The local runtime's engine keeps its state across restarts: documents and id counters come
  * back from the snapshot and commit log, a commit is durable once `flush()` resolves (even if
  * the process dies before any snapshot), a torn last log record is dropped on start, compaction
- * folds the log into the snapshot, a function scheduled before a restart runs after it, delays
+ * folds the log into the snapshot (postponed while held, up to a bound), a function scheduled before a restart runs after it, delays
  * beyond Node's timer range wait instead of firing at once, and `--reset` starts empty.
  */
 import { makeFunctionReference } from "convex/server";
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
@@ -144,6 +152,31 @@ test("compaction folds the log into the snapshot and deletes the logs it covers"
   expect(texts).toHaveLength(61);
   expect(texts.at(-1)).toBe("last");
   expect(second.recovered?.replayed).toBe(1);
+});
+
+test("compaction waits while it is held and runs once released", async () => {
+  const engine = await start(false, 2_000);
+  const held = { value: true };
+  engine.holdCompaction(() => held.value);
+  for (let i = 0; i < 20; i++) await engine.t.mutation(add, { channel: "c", text: `n${i}` });
+  await engine.flush();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  expect(existsSync(statePath)).toBe(false);
+  held.value = false;
+  await engine.t.mutation(add, { channel: "c", text: "after the storm" });
+  await eventually(async () => existsSync(statePath));
+});
+
+test("a held log is compacted anyway once it grows past eight times the threshold", async () => {
+  const engine = await start(false, 2_000);
+  engine.holdCompaction(() => true);
+  for (let i = 0; existsSync(statePath) === false; i++) {
+    if (i > 2_000) throw new Error("the log was never compacted");
+    await engine.t.mutation(add, { channel: "c", text: `n${i}` });
+    await new Promise((r) => setImmediate(r));
+  }
+  // Some commits went past the threshold first: the hold did postpone it.
+  expect((await engine.t.query(list, { channel: "c" })).length).toBeGreaterThan(20);
 });
 
 test("a function scheduled before a restart runs after it", async () => {

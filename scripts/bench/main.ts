@@ -83,7 +83,10 @@ function machine() {
 /** Child mode: one figure, its result as the last stdout line. */
 async function child(id: string, options: Options) {
   const result = await FIGURES[id]!(options);
-  process.stdout.write(`\n${JSON.stringify(result)}\n`);
+  // Resolved once the line is out (a pipe takes 64 KiB at a time; the caller exits after this).
+  await new Promise<void>((resolve) =>
+    process.stdout.write(`\n${JSON.stringify(result)}\n`, () => resolve()),
+  );
 }
 
 async function main() {

@@ -1,13 +1,15 @@
 /**
  * Holds scheduled functions back while the runtime has HTTP requests to answer: due jobs start
- * freely when the site queue is empty, and only a few at a time while deliveries are waiting,
- * so a backlog of agent turns never delays a webhook's 200. Jobs start in the order they fell
- * due; none is dropped, a storm only postpones them.
+ * freely when the site is quiet, and only a few at a time while deliveries arrive — none at all
+ * while the engine's thread is saturated — so a backlog of agent turns never delays a webhook's
+ * 200. Jobs start in the order they fell due; none is dropped, a storm only postpones them.
  */
 
 export type BackgroundGateOptions = {
   /** Whether foreground requests are waiting or running (e.g. the HTTP action queue's depth). */
   busy: () => boolean;
+  /** Whether the engine's thread has no spare time now (checked only while `busy()`). */
+  saturated?: () => boolean;
   /** Scheduled functions running at once while `busy()` (default 2). */
   limitWhenBusy?: number;
   /** Scheduled functions running at once otherwise (default 64). */
@@ -56,10 +58,14 @@ export class BackgroundGate {
     };
   }
 
+  private limit(): number {
+    if (!this.options.busy()) return this.options.limitWhenIdle ?? 64;
+    if (this.options.saturated?.() === true) return 0;
+    return this.options.limitWhenBusy ?? 2;
+  }
+
   private admit(): void {
-    const limit = this.options.busy()
-      ? (this.options.limitWhenBusy ?? 2)
-      : (this.options.limitWhenIdle ?? 64);
+    const limit = this.limit();
     while (this.running < limit && this.head < this.waiting.length) {
       const start = this.waiting[this.head]!;
       this.head += 1;

@@ -1,7 +1,8 @@
 /**
  * The local runtime's cron runner: reads the jobs registered in `convex/crons.ts` (convex-test
- * has no crons) and runs each on its schedule (interval, hourly, daily, weekly, monthly or a
- * cron expression, all in UTC), one run at a time per job. Failures are logged, not retried.
+ * has no crons) and, on each job's schedule (interval, hourly, daily, weekly, monthly or a cron
+ * expression, all in UTC), schedules a run of its function: runs are background work like any
+ * scheduled function, so deliveries go first. A failed run is recorded, not retried.
  * When the local clock is moved ahead, every job is re-armed from the new time.
  */
 import { CronExpressionParser } from "cron-parser";
@@ -77,16 +78,17 @@ export async function startCrons(
   const jobs = await loadCrons(root);
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
+  // Each run is scheduled, as Convex runs cron jobs: it is background work like any scheduled
+  // function (deliveries go first) and shows among the scheduled functions.
   const run = async (job: CronSpec) => {
     const info = await engine.functionInfo(job.name);
-    const args = job.args[0] ?? {};
-    if (info?.kind === "mutation") {
-      await engine.t.mutation(makeFunctionReference<"mutation">(job.name), args);
-    } else if (info?.kind === "action") {
-      await engine.t.action(makeFunctionReference<"action">(job.name), args);
-    } else {
+    if (info?.kind !== "mutation" && info?.kind !== "action") {
       throw new Error(`cron target ${job.name} is not a mutation or action`);
     }
+    const args = job.args[0] ?? {};
+    await engine.t.run(async (ctx) => {
+      await ctx.scheduler.runAfter(0, makeFunctionReference<typeof info.kind>(job.name), args);
+    });
   };
   const arm = (job: CronSpec, at: number) => {
     if (stopped) return;

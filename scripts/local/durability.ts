@@ -216,11 +216,19 @@ async function writeSnapshot(statePath: string, state: Captured): Promise<void> 
   syncDirectory(path.dirname(statePath));
 }
 
+/** How far past its threshold a held log may grow before it is compacted anyway. */
+const HELD_LOG_FACTOR = 8;
+
 export type DurableStore = {
   /** Resolves once every commit made so far is on disk. */
   flushed(): Promise<void>;
   /** Writes the whole state into the snapshot and deletes the logs it covers. */
   compact(): Promise<void>;
+  /**
+   * While `hold()` is true, compaction waits (it costs the thread seconds on a large state)
+   * unless the log has grown past `HELD_LOG_FACTOR` times the threshold.
+   */
+  holdCompaction(hold: (() => boolean) | null): void;
   /** Flushes, compacts and closes the log. */
   close(): Promise<void>;
 };
@@ -277,13 +285,19 @@ export function openDurableStore(
     return run;
   };
   const compactBytes = options.compactBytes ?? 64 * 1024 * 1024;
+  let hold: (() => boolean) | null = null;
+  const due = () => {
+    const bytes = writer.bytesInGeneration;
+    if (bytes <= compactBytes || queued > 0) return false;
+    return hold === null || bytes > compactBytes * HELD_LOG_FACTOR || !hold();
+  };
 
   const unsubscribe = t.onCommit((ts) => {
     lastCommitTs = ts.toString();
     const record = { ts: lastCommitTs, components: changes };
     changes = {};
     writer.append((seq) => encodeFrame(JSON.stringify({ seq, ...record })));
-    if (writer.bytesInGeneration > compactBytes && queued === 0) {
+    if (due()) {
       compact().catch((error: unknown) => console.error("[local] compaction failed", error));
     }
   });
@@ -291,6 +305,9 @@ export function openDurableStore(
   return {
     flushed: () => writer.flushed(),
     compact,
+    holdCompaction: (next) => {
+      hold = next;
+    },
     close: async () => {
       if (closed) return;
       closed = true;

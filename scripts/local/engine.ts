@@ -57,6 +57,8 @@ export type Engine = {
   flush(): Promise<void>;
   /** Writes the whole state into the snapshot and drops the commit logs it covers. */
   compact(): Promise<void>;
+  /** Postpones compaction while `hold()` is true (e.g. during a delivery storm); null clears it. */
+  holdCompaction(hold: (() => boolean) | null): void;
   /** Moves the clock ahead (see clock.ts) and re-arms timers that depend on it. */
   advanceClock(ms: number): number;
   /** Subscribes to clock moves (the cron runner re-arms its jobs). */
@@ -247,6 +249,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     onCommit: (listener) => t.onCommit(() => listener()),
     flush: () => opened?.store.flushed() ?? Promise.resolve(),
     compact: () => opened?.store.compact() ?? Promise.resolve(),
+    holdCompaction: (hold) => opened?.store.holdCompaction(hold),
     advanceClock: (ms) => {
       const now = advanceClock(ms);
       t.rearmTimers();

@@ -186,8 +186,22 @@ export class IndexedDatabase {
     return table;
   }
 
+  /**
+   * Builds every index the schema declares for the tables holding documents, so no request
+   * pays for building one (a few hundred milliseconds at 100,000 documents) on first use.
+   */
+  buildAll(): void {
+    for (const [table, { docs }] of this.tables) {
+      if (docs.size === 0) continue;
+      const declared = this.db._schema?.tables.get(table)?.indexes ?? [];
+      for (const index of ["by_creation_time", ...declared.map((i) => i.indexDescriptor)]) {
+        this.list({ table, index, fields: indexFields(this.db, table, index) });
+      }
+    }
+  }
+
   /** The sorted list of an index, built on first use and maintained from then on. */
-  private list(plan: Plan): Lists {
+  private list(plan: Pick<Plan, "table" | "index" | "fields">): Lists {
     const table = this.table(plan.table);
     let index = table.lists.get(plan.index);
     if (index === undefined) {
@@ -393,5 +407,9 @@ function paginatePlan(
 
 /** Attaches the index layer to every component of an engine (after any restore). */
 export function installIndexes(t: ConvexEngine): IndexedDatabase[] {
-  return Object.values(databasesOf(t)).map((db) => new IndexedDatabase(db));
+  return Object.values(databasesOf(t)).map((db) => {
+    const layer = new IndexedDatabase(db);
+    layer.buildAll();
+    return layer;
+  });
 }

@@ -8,12 +8,12 @@
 import { makeFunctionReference } from "convex/server";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { DEMO_CLAIMS, loadIssuer } from "./auth";
 import { demoNumber, KEY_PATH, loadDotEnv, localPorts, ROOT, STATE_PATH } from "./config";
 import { startCrons } from "./crons";
 import { createEngine, type Engine } from "./engine";
 import { startServer, type LocalServer } from "./server";
+import { startInThread } from "./threads";
 
 export type LocalOptions = {
   root?: string;
@@ -37,7 +37,7 @@ export type LocalRuntime = {
 
 type Closable = { url: string; close(): Promise<void> | void };
 
-/** Starts a helper server from `scripts/<file>` when that module exists (another issue's work). */
+/** Starts a helper server from `scripts/<file>` in a thread of its own, when that module exists. */
 async function startOptional(
   file: string,
   exportName: string,
@@ -49,16 +49,7 @@ async function startOptional(
     log(`[local] ${file} not found: skipped`);
     return null;
   }
-  const mod = (await import(pathToFileURL(full).href)) as Record<
-    string,
-    ((opts: Record<string, unknown>) => Promise<Closable>) | undefined
-  >;
-  const start = mod[exportName];
-  if (typeof start !== "function") {
-    log(`[local] ${file} has no ${exportName}(): skipped`);
-    return null;
-  }
-  return await start(options);
+  return await startInThread(full, exportName, options);
 }
 
 type Ports = ReturnType<typeof localPorts>;

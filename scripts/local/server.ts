@@ -12,6 +12,7 @@ import type { Issuer } from "./auth";
 import { clientHttpHandler } from "./clientHttp";
 import type { Engine } from "./engine";
 import { BackgroundGate } from "./backgroundGate";
+import { LoadMeter } from "./loadMeter";
 import { HttpActionsSite } from "./site";
 import { SyncHub } from "./sync";
 
@@ -42,6 +43,11 @@ export type LocalServer = {
 };
 
 /** The dashboard origins `/local/*` answers by default (`SWITCHBOARD_DASHBOARD_URL` adds one). */
+/** How long the HTTP actions port stays quiet before background work runs at full width. */
+const QUIET_MS = 500;
+/** While requests arrive, background work starts only below this share of a busy thread. */
+const SPARE_BELOW = 0.5;
+
 export function defaultDashboardOrigins(): string[] {
   const origins = ["http://127.0.0.1:5173", "http://localhost:5173"];
   const configured = process.env.SWITCHBOARD_DASHBOARD_URL;
@@ -81,8 +87,16 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
   });
   const ping = setInterval(() => hub.ping(), options.pingMs ?? 15_000);
 
-  // Deliveries first: due scheduled functions start a few at a time while requests wait.
-  const gate = new BackgroundGate({ busy: () => site.depth > 0 });
+  // Deliveries first: while requests keep arriving (a storm has gaps of a few ms between
+  // deliveries), due scheduled functions start one at a time and only while the engine's
+  // thread has spare time; all may go once the storm has passed.
+  const load = new LoadMeter();
+  const gate = new BackgroundGate({
+    busy: () => site.idleFor() < QUIET_MS,
+    saturated: () => load.utilization() > SPARE_BELOW,
+    limitWhenBusy: 1,
+    recheckMs: 25,
+  });
   const port = await listen(clientServer, options.port ?? 3210, host);
   const site = await HttpActionsSite.start({
     engine,
@@ -93,6 +107,8 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
     onDrained: () => gate.poke(),
   });
   engine.t.setScheduledGate(gate.enter);
+  // Compacting a large state takes the thread for seconds: not while deliveries arrive.
+  engine.holdCompaction(() => site.idleFor() < QUIET_MS);
   const stopClock = engine.onClockChange(() => site.clockMoved());
 
   return {
@@ -104,7 +120,9 @@ export async function startServer(options: ServerOptions): Promise<LocalServer> 
       unsubscribe();
       clearInterval(ping);
       engine.t.setScheduledGate(null);
+      engine.holdCompaction(null);
       gate.close();
+      load.close();
       for (const client of wss.clients) client.terminate();
       wss.close();
       stopClock();

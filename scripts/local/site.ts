@@ -6,17 +6,16 @@
  * and knows how many requests wait, so scheduled work can give way to deliveries.
  */
 import { makeFunctionReference } from "convex/server";
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { SHARE_ENV, Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Issuer } from "./auth";
 import { clockOffset } from "./clock";
 import type { Engine } from "./engine";
 import { headerIdentity } from "./httpUtil";
 import { accessor, failure } from "./protocol";
 import type { EngineMessage, SiteWorkerData, WorkerMessage } from "./siteProtocol";
+import { firstMessage, tsWorker } from "./threads";
 
 export type SiteOptions = {
   engine: Engine;
@@ -29,26 +28,6 @@ export type SiteOptions = {
   onDrained?: () => void;
 };
 
-/** tsx's ES module API (the file its `exports` name for `import`), to register in the worker. */
-function tsxApi(): string {
-  const pkgPath = createRequire(import.meta.url).resolve("tsx/package.json");
-  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as {
-    exports: Record<string, { import: { default: string } }>;
-  };
-  return pathToFileURL(path.join(path.dirname(pkgPath), pkg.exports["./esm/api"]!.import.default))
-    .href;
-}
-
-/** The worker's entry: registers tsx in the new thread, then loads siteWorker.ts. */
-function workerSource(): string {
-  const tsx = tsxApi();
-  const entry = pathToFileURL(path.join(import.meta.dirname, "siteWorker.ts")).href;
-  return (
-    `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); ` +
-    `return import(${JSON.stringify(entry)}); });`
-  );
-}
-
 function httpModule(convexDir: string): string | null {
   const found = ["http.ts", "http.js"].map((f) => path.join(convexDir, f)).find(existsSync);
   return found ?? null;
@@ -56,6 +35,7 @@ function httpModule(convexDir: string): string | null {
 
 export class HttpActionsSite {
   private depthNow = 0;
+  private lastActive = -Infinity;
   private closing = false;
 
   private constructor(
@@ -81,32 +61,22 @@ export class HttpActionsSite {
       concurrency: Math.max(1, options.concurrency ?? 16),
       clockOffsetMs: clockOffset(),
     };
-    const worker = new Worker(workerSource(), { eval: true, env: SHARE_ENV, workerData });
-    let onMessage: (message: WorkerMessage) => void = () => undefined;
-    let onExit: (code: number) => void = () => undefined;
-    let onError: (error: Error) => void = () => undefined;
-    const ready = await new Promise<number>((resolve, reject) => {
-      onMessage = (message) => {
-        if (message.type === "ready") resolve(message.port);
-        if (message.type === "failed") reject(new Error(`HTTP actions: ${message.message}`));
-      };
-      onError = reject;
-      onExit = (code) => reject(new Error(`HTTP actions worker exited (${code})`));
-      worker.on("message", onMessage).on("error", onError).on("exit", onExit);
-    })
-      .catch(async (error: unknown) => {
-        await worker.terminate();
-        throw error;
-      })
-      .finally(() => {
-        worker.off("message", onMessage).off("error", onError).off("exit", onExit);
-      });
+    const worker = tsWorker(path.join(import.meta.dirname, "siteWorker.ts"), workerData);
+    const ready = await firstMessage(worker, (message: WorkerMessage) => {
+      if (message.type === "failed") throw new Error(`HTTP actions: ${message.message}`);
+      return message.type === "ready" ? message.port : undefined;
+    });
     return { worker, port: ready };
   }
 
   /** Requests waiting plus running (for the runtime's own figures and the background gate). */
   get depth(): number {
     return this.depthNow;
+  }
+
+  /** Milliseconds since a request last waited or ran (0 while one does). */
+  idleFor(): number {
+    return this.depthNow > 0 ? 0 : performance.now() - this.lastActive;
   }
 
   /** Tells the worker the engine's clock moved (its `Date.now()` follows). */
@@ -149,6 +119,7 @@ export class HttpActionsSite {
     switch (message.type) {
       case "depth":
         this.depthNow = message.depth;
+        this.lastActive = performance.now();
         if (message.depth === 0) this.options.onDrained?.();
         return;
       case "call":
