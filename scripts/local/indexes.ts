@@ -26,6 +26,7 @@ const { evaluateFieldPath, evaluateFilter, evaluateRangeFilter, evaluateQueryVal
 const { validateIndexRangeExpression, tableNameFromId } = engineInternals;
 
 type Key = Array<Value | undefined>;
+/** A transaction's own write, merged into an index's committed documents. */
 type Entry = { key: Key; doc: Doc };
 type Bound = { value: Value | undefined; inclusive: boolean };
 
@@ -52,6 +53,21 @@ export function compareKeys(a: Key, b: Key): number {
 }
 
 const compareEntries = (a: Entry, b: Entry) => compareKeys(a.key, b.key);
+
+/**
+ * Orders two documents by an index's fields, read from the documents themselves: an index holds
+ * only the documents (no key copies), which keeps the heap, and the collector's work, small.
+ */
+function compareDocs(a: Doc, b: Doc, fields: string[]): number {
+  for (const field of fields) {
+    const c = compareValues(
+      evaluateFieldPath(field, a) as Value,
+      evaluateFieldPath(field, b) as Value,
+    );
+    if (c !== 0) return c;
+  }
+  return 0;
+}
 
 function keyOf(doc: Doc, fields: string[]): Key {
   return fields.map((f) => evaluateFieldPath(f, doc) as Value | undefined);
@@ -125,14 +141,21 @@ function notAfterRange(plan: Plan, key: Key): boolean {
 }
 
 /** Merges two streams already in iteration order (`dir` 1 ascending, -1 descending). */
-function* merge(committed: Iterable<Entry>, pending: Entry[], skip: Set<string>, dir: number) {
+function* merge(
+  committed: Iterable<Doc>,
+  pending: Entry[],
+  skip: Set<string>,
+  dir: number,
+  fields: string[],
+) {
   let i = 0;
-  for (const entry of committed) {
-    if (skip.has(entry.doc._id)) continue;
-    while (i < pending.length && dir * compareKeys(pending[i]!.key, entry.key) < 0) {
+  for (const doc of committed) {
+    if (skip.has(doc._id)) continue;
+    const key = i < pending.length ? keyOf(doc, fields) : null;
+    while (key !== null && i < pending.length && dir * compareKeys(pending[i]!.key, key) < 0) {
       yield pending[i++]!.doc;
     }
-    yield entry.doc;
+    yield doc;
   }
   while (i < pending.length) yield pending[i++]!.doc;
 }
@@ -149,7 +172,7 @@ function* filterAndLimit(docs: Iterable<Doc>, plan: Plan): Generator<Doc> {
 }
 
 type Table = { docs: Map<string, Doc>; lists: Map<string, { fields: string[]; list: Lists }> };
-type Lists = SortedList<Entry>;
+type Lists = SortedList<Doc>;
 
 const MAX_OPEN_STREAMS = 10_000;
 
@@ -189,12 +212,13 @@ export class IndexedDatabase {
   /**
    * Builds every index the schema declares for the tables holding documents, so no request
    * pays for building one (a few hundred milliseconds at 100,000 documents) on first use.
+   * `by_creation_time` is still built on first use: most tables are never read in that order.
    */
   buildAll(): void {
     for (const [table, { docs }] of this.tables) {
       if (docs.size === 0) continue;
       const declared = this.db._schema?.tables.get(table)?.indexes ?? [];
-      for (const index of ["by_creation_time", ...declared.map((i) => i.indexDescriptor)]) {
+      for (const index of declared.map((i) => i.indexDescriptor)) {
         this.list({ table, index, fields: indexFields(this.db, table, index) });
       }
     }
@@ -205,11 +229,11 @@ export class IndexedDatabase {
     const table = this.table(plan.table);
     let index = table.lists.get(plan.index);
     if (index === undefined) {
-      const entries = [...table.docs.values()].map((doc) => ({
-        key: keyOf(doc, plan.fields),
-        doc,
-      }));
-      index = { fields: plan.fields, list: SortedList.from(entries, compareEntries) };
+      const fields = plan.fields;
+      const list = SortedList.from(table.docs.values(), (a: Doc, b: Doc) =>
+        compareDocs(a, b, fields),
+      );
+      index = { fields, list };
       table.lists.set(plan.index, index);
     }
     return index.list;
@@ -223,11 +247,11 @@ export class IndexedDatabase {
       const oldKey = before === null ? null : keyOf(before, fields);
       const newKey = after === null ? null : keyOf(after, fields);
       if (oldKey !== null && newKey !== null && compareKeys(oldKey, newKey) === 0) {
-        list.replace({ key: newKey, doc: after! });
+        list.replace(after!);
         continue;
       }
-      if (oldKey !== null) list.remove({ key: oldKey, doc: before! });
-      if (newKey !== null) list.insert({ key: newKey, doc: after! });
+      if (before !== null) list.remove(before);
+      if (after !== null) list.insert(after);
     }
   }
 
@@ -238,24 +262,25 @@ export class IndexedDatabase {
   stream(plan: Plan, after: Key | null): Iterable<Doc> {
     const list = this.list(plan);
     const desc = plan.order === "desc";
-    let lo = list.partition((e) => beforeRange(plan, e.key));
-    let hi = list.partition((e) => notAfterRange(plan, e.key));
+    const key = (doc: Doc) => keyOf(doc, plan.fields);
+    let lo = list.partition((d) => beforeRange(plan, key(d)));
+    let hi = list.partition((d) => notAfterRange(plan, key(d)));
     if (after !== null) {
       const cursor = (key: Key) => compareKeys(key, after);
       if (desc)
         hi = minPosition(
           hi,
-          list.partition((e) => cursor(e.key) < 0),
+          list.partition((d) => cursor(key(d)) < 0),
         );
       else
         lo = maxPosition(
           lo,
-          list.partition((e) => cursor(e.key) <= 0),
+          list.partition((d) => cursor(key(d)) <= 0),
         );
     }
     const committed = list.range(lo, hi, desc);
     const written = this.pendingIds(plan.table);
-    if (written.size === 0) return mapDocs(committed);
+    if (written.size === 0) return committed;
     const dir = desc ? -1 : 1;
     const pending: Entry[] = [];
     for (const id of written) {
@@ -267,7 +292,7 @@ export class IndexedDatabase {
       pending.push({ key: keyOf(doc, plan.fields), doc });
     }
     pending.sort((a, b) => dir * compareEntries(a, b));
-    return merge(committed, pending, written, dir);
+    return merge(committed, pending, written, dir, plan.fields);
   }
 
   /** Ids of the table written by the open transaction, at any nesting level. */
@@ -320,10 +345,6 @@ export class IndexedDatabase {
 
 function tableOf(id: string): string {
   return tableNameFromId(id) ?? "";
-}
-
-function* mapDocs(entries: Iterable<Entry>): Generator<Doc> {
-  for (const entry of entries) yield entry.doc;
 }
 
 function parseCursor(cursor: string | null | undefined): Key | null {
