@@ -54,21 +54,57 @@ export function compareKeys(a: Key, b: Key): number {
 
 const compareEntries = (a: Entry, b: Entry) => compareKeys(a.key, b.key);
 
+type Reader = (doc: Doc) => Value | undefined;
+const readers = new Map<string, Reader>();
+
 /**
- * Orders two documents by an index's fields, read from the documents themselves: an index holds
- * only the documents (no key copies), which keeps the heap, and the collector's work, small.
+ * Reads a field path of a committed document (its values are final, so unlike the engine's
+ * `evaluateFieldPath` nothing is left to resolve), with the path split once, not per read.
+ */
+function reader(field: string): Reader {
+  let read = readers.get(field);
+  if (read === undefined) {
+    const parts = field.split(".");
+    read =
+      parts.length === 1
+        ? (doc) => (doc as Record<string, Value | undefined>)[field]
+        : (doc) => {
+            let value: unknown = doc;
+            for (const part of parts) {
+              const plain =
+                value !== null &&
+                typeof value === "object" &&
+                !Array.isArray(value) &&
+                !(value instanceof ArrayBuffer);
+              value = plain ? (value as Record<string, unknown>)[part] : undefined;
+            }
+            return value as Value | undefined;
+          };
+    readers.set(field, read);
+  }
+  return read;
+}
+
+/**
+ * Orders two committed documents by an index's fields, read from the documents themselves: an
+ * index holds only the documents (no key copies), which keeps the heap, and the collector's
+ * work, small.
  */
 function compareDocs(a: Doc, b: Doc, fields: string[]): number {
   for (const field of fields) {
-    const c = compareValues(
-      evaluateFieldPath(field, a) as Value,
-      evaluateFieldPath(field, b) as Value,
-    );
+    const read = reader(field);
+    const c = compareValues(read(a) as Value, read(b) as Value);
     if (c !== 0) return c;
   }
   return 0;
 }
 
+/** The index key of a committed document. */
+function committedKey(doc: Doc, fields: string[]): Key {
+  return fields.map((f) => reader(f)(doc));
+}
+
+/** The index key of any document, a transaction's own writes included. */
 function keyOf(doc: Doc, fields: string[]): Key {
   return fields.map((f) => evaluateFieldPath(f, doc) as Value | undefined);
 }
@@ -151,7 +187,7 @@ function* merge(
   let i = 0;
   for (const doc of committed) {
     if (skip.has(doc._id)) continue;
-    const key = i < pending.length ? keyOf(doc, fields) : null;
+    const key = i < pending.length ? committedKey(doc, fields) : null;
     while (key !== null && i < pending.length && dir * compareKeys(pending[i]!.key, key) < 0) {
       yield pending[i++]!.doc;
     }
@@ -244,8 +280,8 @@ export class IndexedDatabase {
     if (after === null) table.docs.delete(id);
     else table.docs.set(id, after);
     for (const { fields, list } of table.lists.values()) {
-      const oldKey = before === null ? null : keyOf(before, fields);
-      const newKey = after === null ? null : keyOf(after, fields);
+      const oldKey = before === null ? null : committedKey(before, fields);
+      const newKey = after === null ? null : committedKey(after, fields);
       if (oldKey !== null && newKey !== null && compareKeys(oldKey, newKey) === 0) {
         list.replace(after!);
         continue;
@@ -262,7 +298,7 @@ export class IndexedDatabase {
   stream(plan: Plan, after: Key | null): Iterable<Doc> {
     const list = this.list(plan);
     const desc = plan.order === "desc";
-    const key = (doc: Doc) => keyOf(doc, plan.fields);
+    const key = (doc: Doc) => committedKey(doc, plan.fields);
     let lo = list.partition((d) => beforeRange(plan, key(d)));
     let hi = list.partition((d) => notAfterRange(plan, key(d)));
     if (after !== null) {
