@@ -194,6 +194,22 @@ test("a function scheduled before a restart runs after it", async () => {
   await expect(second.t.query(list, { channel: "s" })).resolves.toEqual(["scheduled"]);
 });
 
+test("an engine opened to read a state keeps its due functions pending", async () => {
+  const first = await start();
+  await first.t.mutation(addLater, { channel: "h", text: "held", delayMs: 0 });
+  crash(first);
+
+  const reader = await createEngine({ root: app, statePath, holdScheduled: true });
+  open.push(reader);
+  // Many polls' worth of chances to run; it never does.
+  for (let i = 0; i < 50; i++) await new Promise((r) => setTimeout(r, 2));
+  await expect(reader.t.query(list, { channel: "h" })).resolves.toEqual([]);
+  const pending = await reader.t.run((ctx) =>
+    ctx.db.system.query("_scheduled_functions").collect(),
+  );
+  expect(pending.map((job) => job.state.kind)).toContain("pending");
+});
+
 test("a job due beyond Node's timer range stays pending instead of firing at once", async () => {
   const engine = await start();
   const thirtyDays = 30 * 24 * 3600 * 1000;

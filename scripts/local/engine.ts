@@ -37,6 +37,11 @@ export type EngineOptions = {
   compactBytes?: number;
   /** Answer queries by scanning, as convex-test does (benchmarks compare against it). */
   fullScan?: boolean;
+  /**
+   * Keeps due scheduled functions pending instead of running them (tools that only read a
+   * state, e.g. a benchmark counting what was stored, must not run its backlog of agent turns).
+   */
+  holdScheduled?: boolean;
   /** Continuous transaction work after which it lets other requests in (default 4 ms). */
   yieldAfterMs?: number;
 };
@@ -226,6 +231,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const { t, components } = await loadEngine(options.root, convexDir, modules);
   // A long transaction must not hold the event loop: requests are still accepted and queued.
   t.yieldEvery(options.yieldAfterMs ?? 4);
+  if (options.holdScheduled) t.setScheduledGate(() => new Promise<() => void>(() => undefined));
   const opened =
     options.statePath === null ? null : await openState(t, options.statePath, components, options);
   if (!options.fullScan) installIndexes(t);
