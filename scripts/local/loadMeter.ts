@@ -3,26 +3,34 @@
  * it ran callbacks rather than waited) over a sliding window, sampled every few milliseconds.
  * The background gate lets scheduled work in only while this leaves room for deliveries.
  */
-import { performance, type EventLoopUtilization } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
+
+/** Milliseconds the loop has spent running callbacks (`active`) and waiting (`idle`) so far. */
+export type LoopTimes = { active: number; idle: number };
+
+const loopTimes = (): LoopTimes => performance.eventLoopUtilization();
 
 export class LoadMeter {
-  private samples: EventLoopUtilization[] = [];
+  private samples: LoopTimes[] = [];
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly windowMs = 250,
     sampleMs = 25,
+    /** The loop's times so far (tests pass their own). */
+    private readonly read: () => LoopTimes = loopTimes,
   ) {
-    this.samples.push(performance.eventLoopUtilization());
+    this.samples.push(this.read());
     this.timer = setInterval(() => this.sample(), sampleMs);
     this.timer.unref();
   }
 
   /** Busy share of the thread over the window (0–1). */
   utilization(): number {
-    const now = performance.eventLoopUtilization();
+    const now = this.read();
     const oldest = this.samples[0]!;
-    return performance.eventLoopUtilization(now, oldest).utilization;
+    const elapsed = elapsedOf(now) - elapsedOf(oldest);
+    return elapsed > 0 ? (now.active - oldest.active) / elapsed : 0;
   }
 
   close(): void {
@@ -30,16 +38,18 @@ export class LoadMeter {
   }
 
   private sample(): void {
-    const now = performance.eventLoopUtilization();
+    const now = this.read();
     this.samples.push(now);
     // Keep the newest sample at least `windowMs` old as the window's start.
-    while (this.samples.length > 2 && now.active + now.idle - this.start(1) >= this.windowMs) {
+    while (
+      this.samples.length > 2 &&
+      elapsedOf(now) - elapsedOf(this.samples[1]!) >= this.windowMs
+    ) {
       this.samples.shift();
     }
   }
+}
 
-  private start(index: number): number {
-    const s = this.samples[index]!;
-    return s.active + s.idle;
-  }
+function elapsedOf(times: LoopTimes): number {
+  return times.active + times.idle;
 }
