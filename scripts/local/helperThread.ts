@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
+import { failure } from "./protocol";
 import type { HelperMessage, HelperThreadData } from "./threads";
 
 type Helper = { url: string; close(): Promise<void> | void };
@@ -32,7 +33,7 @@ start().then(
     post({ type: "ready", url: helper.url });
   },
   (error: unknown) => {
-    post({ type: "failed", message: error instanceof Error ? error.message : String(error) });
+    post({ type: "failed", message: failure(error).errorMessage });
     port.close();
   },
 );

@@ -2,8 +2,8 @@
  * The local runtime's network face. Client port: the Convex sync protocol (WebSocket
  * `/api/<v>/sync`, sync.ts) and `/api/*` + `/local/*` (clientHttp.ts), so the unmodified
  * ConvexReactClient and ConvexHttpClient work. Site port: HTTP actions (`convex/http.ts`),
- * run in a worker thread and started in arrival order (site.ts). The sync protocol is the one convex/browser speaks
- * (messages in sync.ts and protocol.ts).
+ * run in a worker thread and started in arrival order (site.ts). The sync protocol is the one
+ * convex/browser speaks (messages in sync.ts and protocol.ts).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -42,12 +42,12 @@ export type LocalServer = {
   close(): Promise<void>;
 };
 
-/** The dashboard origins `/local/*` answers by default (`SWITCHBOARD_DASHBOARD_URL` adds one). */
 /** How long the HTTP actions port stays quiet before background work runs at full width. */
 const QUIET_MS = 500;
 /** While requests arrive, background work starts only below this share of a busy thread. */
 const SPARE_BELOW = 0.5;
 
+/** The dashboard origins `/local/*` answers by default (`SWITCHBOARD_DASHBOARD_URL` adds one). */
 export function defaultDashboardOrigins(): string[] {
   const origins = ["http://127.0.0.1:5173", "http://localhost:5173"];
   const configured = process.env.SWITCHBOARD_DASHBOARD_URL;

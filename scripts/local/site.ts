@@ -15,7 +15,7 @@ import type { Engine } from "./engine";
 import { headerIdentity } from "./httpUtil";
 import { accessor, failure } from "./protocol";
 import type { EngineMessage, SiteWorkerData, WorkerMessage } from "./siteProtocol";
-import { firstMessage, tsWorker } from "./threads";
+import { firstMessage, stopWorker, tsWorker } from "./threads";
 
 export type SiteOptions = {
   engine: Engine;
@@ -86,11 +86,7 @@ export class HttpActionsSite {
 
   async close(): Promise<void> {
     this.closing = true;
-    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
-    this.send({ type: "close" });
-    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
-    await exited;
-    clearTimeout(timer);
+    await stopWorker(this.worker, { type: "close" } satisfies EngineMessage);
   }
 
   private send(message: EngineMessage): void {
@@ -137,9 +133,8 @@ export class HttpActionsSite {
   ): Promise<unknown> {
     const { engine, issuer } = this.options;
     if (message.type === "flush") return await engine.flush();
-    const identity = await headerIdentity(message.authorization, issuer);
-    if (message.type === "identity") return identity;
-    const t = accessor(engine, identity);
+    if (message.type === "identity") return await headerIdentity(message.authorization, issuer);
+    const t = accessor(engine, message.identity);
     const args = message.args as Record<string, unknown>;
     switch (message.kind) {
       case "query":

@@ -5,6 +5,7 @@
  * Values cross as structured clones (Convex values are all cloneable: bigint, bytes, objects).
  */
 import type { JSONValue } from "convex/values";
+import type { Identity } from "./auth";
 
 export type SiteWorkerData = {
   /** The module whose default export is the app's `httpRouter()`. */
@@ -29,10 +30,11 @@ export type WorkerMessage =
       kind: CallKind;
       name: string;
       args: unknown;
-      /** The request's `Authorization` header, when it had one. */
-      authorization?: string;
+      /** The request's identity, verified once when it arrived (null without a token). */
+      identity: Identity | null;
     }
-  | { type: "identity"; id: number; authorization?: string }
+  /** Verifies a request's `Authorization` header; answers its identity. */
+  | { type: "identity"; id: number; authorization: string }
   /** Resolves once every commit made so far is on disk (the answer goes out after this). */
   | { type: "flush"; id: number }
   /** Requests waiting plus running, sent whenever it changes. */

@@ -10,8 +10,10 @@ import { ConvexError, jsonToConvex, type Value } from "convex/values";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
+import type { Identity } from "./auth";
 import { advanceClock, clockOffset } from "./clock";
 import { BodyTooLarge, readBody } from "./httpUtil";
+import { failure } from "./protocol";
 import type {
   CallFailure,
   CallKind,
@@ -72,16 +74,10 @@ engine.on("message", (message: EngineMessage) => {
 });
 
 /** What an HTTP action's context can reach from this thread. */
-function actionCtx(authorization: string | undefined) {
+function actionCtx(identity: Identity | null) {
   const call =
     (kind: CallKind) => (ref: FunctionReference<CallKind>, args?: Record<string, unknown>) =>
-      ask({
-        type: "call",
-        kind,
-        name: getFunctionName(ref),
-        args: args ?? {},
-        ...(authorization !== undefined ? { authorization } : {}),
-      });
+      ask({ type: "call", kind, name: getFunctionName(ref), args: args ?? {}, identity });
   const refuse = (name: string) => () => {
     throw new Error(
       `ctx.${name} is not available to HTTP actions in the local runtime; ` +
@@ -94,10 +90,7 @@ function actionCtx(authorization: string | undefined) {
     runQuery: call("query"),
     runMutation: call("mutation"),
     runAction: call("action"),
-    auth: {
-      getUserIdentity: () =>
-        ask({ type: "identity", ...(authorization !== undefined ? { authorization } : {}) }),
-    },
+    auth: { getUserIdentity: () => Promise.resolve(identity) },
     scheduler: unavailable("scheduler"),
     storage: unavailable("storage"),
     vectorSearch: refuse("vectorSearch"),
@@ -107,10 +100,6 @@ function actionCtx(authorization: string | undefined) {
 function handlerOf(registered: unknown): Route {
   const fn = registered as { _handler?: Route };
   return fn._handler ?? (registered as Route);
-}
-
-function failureText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 class Site {
@@ -141,7 +130,7 @@ class Site {
       },
       (error: unknown) => {
         res.writeHead(error instanceof BodyTooLarge ? 413 : 400, { "Content-Type": "text/plain" });
-        res.end(failureText(error));
+        res.end(failure(error).errorMessage);
       },
     );
   };
@@ -181,7 +170,7 @@ class Site {
       console.error("[local] HTTP action failed", error);
       status = 500;
       headers = { "Content-Type": "text/plain" };
-      bytes = Buffer.from(failureText(error));
+      bytes = Buffer.from(failure(error).errorMessage);
     }
     if (job.res.destroyed) return;
     job.res.writeHead(status, headers);
@@ -190,11 +179,12 @@ class Site {
 
   private async dispatch({ req, body }: Job): Promise<Response> {
     const authorization = req.headers.authorization;
+    let identity: Identity | null = null;
     if (authorization !== undefined) {
       try {
-        await ask({ type: "identity", authorization });
+        identity = (await ask({ type: "identity", authorization })) as Identity | null;
       } catch (error) {
-        return new Response(failureText(error), { status: 401 });
+        return new Response(failure(error).errorMessage, { status: 401 });
       }
     }
     const url = new URL(req.url ?? "/", this.base);
@@ -213,7 +203,7 @@ class Site {
       headers,
       body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(body),
     });
-    return await handlerOf(found[0])(actionCtx(authorization), request);
+    return await handlerOf(found[0])(actionCtx(identity), request);
   }
 }
 
@@ -238,4 +228,4 @@ async function start(): Promise<void> {
   post({ type: "ready", port });
 }
 
-start().catch((error: unknown) => post({ type: "failed", message: failureText(error) }));
+start().catch((error: unknown) => post({ type: "failed", message: failure(error).errorMessage }));

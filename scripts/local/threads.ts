@@ -59,8 +59,16 @@ export async function firstMessage<M, T>(
 }
 
 export type HelperThreadData = { file: string; exportName: string; options: unknown };
-export type HelperMessage =
-  { type: "ready"; url: string } | { type: "failed"; message: string } | { type: "closed" };
+export type HelperMessage = { type: "ready"; url: string } | { type: "failed"; message: string };
+
+/** Asks a worker to close with `message`; terminates it if it has not exited within 2 s. */
+export async function stopWorker(worker: Worker, message: unknown): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  worker.postMessage(message);
+  const timer = setTimeout(() => void worker.terminate(), 2_000);
+  await exited;
+  clearTimeout(timer);
+}
 
 /** Starts `exportName(options)` of `file` in its own thread; it must resolve with `{ url, close }`. */
 export async function startInThread(
@@ -76,12 +84,6 @@ export async function startInThread(
   });
   return {
     url,
-    close: async () => {
-      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-      worker.postMessage("close");
-      const timer = setTimeout(() => void worker.terminate(), 2_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    close: () => stopWorker(worker, "close"),
   };
 }
