@@ -12,16 +12,8 @@ import { insertMessage } from "../convex/inbox/messages";
 import { PREVIEW_LENGTH, lastMessageOf } from "../convex/inbox/threadPreview";
 import { enqueueOutbound } from "../convex/outbound/sends";
 import { expectCode } from "./fixtures/errors";
-import { customerWrites, type Number } from "./fixtures/metaInbound";
-import {
-  allRows,
-  connectKapsoNumber,
-  kapsoMessage,
-  kapsoRequest,
-  metaRequest,
-  metaVoiceNoteDelivery,
-  post,
-} from "./fixtures/webhooks";
+import { customerSpeaks as speaks, customerWrites, type Number } from "./fixtures/metaInbound";
+import { allRows, connectKapsoNumber, kapsoMessage, kapsoRequest, post } from "./fixtures/webhooks";
 import { SECRETS, seedWorld, type World } from "./fixtures/world";
 import { newTest, type TestConvex } from "./setup";
 
@@ -123,18 +115,8 @@ describe("the thread's preview and unread count", () => {
 });
 
 describe("a voice note's preview", () => {
-  /** The customer records a voice note now (Meta sends no transcript); returns the message. */
-  async function customerSpeaks(id: string) {
-    const body = metaVoiceNoteDelivery(number.phoneNumberId, {
-      id,
-      from: CUSTOMER,
-      name: "Anish",
-      mediaId: `media-${id}`,
-      timestamp: String(Math.floor(Date.now() / 1000)),
-    });
-    expect((await post(t, await metaRequest(body, { secret: number.appSecret }))).status).toBe(200);
-    return (await allRows(t, "messages")).find((m) => m.channelData.providerMessageId === id)!;
-  }
+  /** The customer records a voice note now; returns the message. */
+  const customerSpeaks = (id: string) => speaks(t, number, { from: CUSTOMER, name: "Anish" }, id);
 
   async function transcribed(messageId: Id<"messages">, text: string) {
     await t.mutation(internal.media.store.recordTranscript, { messageId, text });

@@ -12,15 +12,13 @@ import { VOICE_FAILED } from "../convex/media/transcripts";
 import { VOICE_PENDING } from "../convex/whatsapp/messageContent";
 import type { StandInModel } from "../scripts/standInModel";
 import { repliesOf, runsOf, useStandInModel } from "./fixtures/agents";
-import { numberWithAgent, type Number } from "./fixtures/metaInbound";
+import { customerSpeaks, numberWithAgent, type Number } from "./fixtures/metaInbound";
 import {
   allRows,
   connectKapsoNumber,
   giveAgent,
   kapsoMessage,
   kapsoRequest,
-  metaRequest,
-  metaVoiceNoteDelivery,
   post,
 } from "./fixtures/webhooks";
 import { newTest, provisionTenant, type TestConvex } from "./setup";
@@ -56,17 +54,7 @@ afterEach(() => {
 
 /** A Meta-direct voice note (no transcript: Meta never sends one), through the signed webhook. */
 async function metaVoiceNote(id: string) {
-  const body = metaVoiceNoteDelivery(meta.phoneNumberId, {
-    id,
-    from: CUSTOMER,
-    name: "Rosa",
-    mediaId: `media-${id}`,
-    timestamp: String(Math.floor(Date.now() / 1000)),
-  });
-  expect((await post(t, await metaRequest(body, { secret: meta.appSecret }))).status).toBe(200);
-  const message = (await allRows(t, "messages")).find(
-    (m) => m.channelData.providerMessageId === id,
-  )!;
+  const message = await customerSpeaks(t, meta, { from: CUSTOMER, name: "Rosa" }, id);
   const thread = await t.run((ctx) => ctx.db.get("threads", message.threadId));
   return { message, thread: thread! };
 }
