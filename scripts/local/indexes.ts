@@ -280,10 +280,8 @@ export class IndexedDatabase {
     if (after === null) table.docs.delete(id);
     else table.docs.set(id, after);
     for (const { fields, list } of table.lists.values()) {
-      const oldKey = before === null ? null : committedKey(before, fields);
-      const newKey = after === null ? null : committedKey(after, fields);
-      if (oldKey !== null && newKey !== null && compareKeys(oldKey, newKey) === 0) {
-        list.replace(after!);
+      if (before !== null && after !== null && compareDocs(before, after, fields) === 0) {
+        list.replace(after);
         continue;
       }
       if (before !== null) list.remove(before);
